@@ -1,0 +1,129 @@
+"""The aiohttp application: `create_app(settings)` wires everything; nothing exists at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import redis
+from aiohttp import web
+from redis.asyncio import Redis as AsyncRedis
+
+from channels import REGISTRY, Channel, ChannelConfigError, ChannelServices
+from gateway import keys, routes_admin, routes_channels, routes_ops, routes_webform
+from gateway.decide import AcceptAsChosen
+from gateway.enqueue import BatchingEnqueuer
+from gateway.http import error_middleware_factory
+from gateway.pipeline import IntakePipeline
+from gateway.settings import Settings
+from gateway.signing import Signer, load_or_create_secret
+from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, TicketNumbers
+from gateway.uploads import UploadStore
+from queue_workers.settings import FORWARD_QUEUE
+from queue_workers.ticket_store import TicketStore
+
+log = logging.getLogger(__name__)
+
+# Sockets to Redis fail fast, so a dead Redis turns into a 503 within seconds, never a hung request.
+REDIS_SOCKET_TIMEOUT_S = 5.0
+
+
+def build_channels(settings: Settings, services: ChannelServices) -> dict[str, Channel[object]]:
+    """The enabled channels, each built from its settings; any misconfiguration stops start-up."""
+    channels: dict[str, Channel[object]] = {}
+    for name in settings.channels:
+        try:
+            channel_class = REGISTRY[name]
+        except KeyError:
+            raise ChannelConfigError(
+                f"HOTLINE_CHANNELS names unknown channel {name!r}; known: {', '.join(sorted(REGISTRY))}"
+            ) from None
+        channels[name] = channel_class.from_settings(settings, services)
+    return channels
+
+
+def create_app(settings: Settings) -> web.Application:
+    if not settings.redis_url:
+        raise ChannelConfigError("HOTLINE_REDIS_URL is required here (the CLI starts an embedded Redis)")
+    # The form is the largest body we take; every route reads its own, smaller limit (gateway.http).
+    app = web.Application(
+        client_max_size=settings.form_max_bytes + 64 * 1024,
+        middlewares=[error_middleware_factory()],
+    )
+    app[keys.SETTINGS] = settings
+    key = (
+        settings.secret_key.get_secret_value().encode()
+        if settings.secret_key
+        else load_or_create_secret(settings.data_dir / "secret_key")
+    )
+    app[keys.SIGNER] = Signer(key)
+    app.cleanup_ctx.append(_redis_ctx)
+    app.cleanup_ctx.append(_pipeline_ctx)
+    app.cleanup_ctx.append(_ticket_store_ctx)
+    app.router.add_routes(routes_ops.routes)
+    app.router.add_routes(routes_admin.routes)
+    routes_channels.add_routes(app, settings)
+    if "webform" in settings.channels:
+        app.router.add_routes(routes_webform.routes)
+    app.router.add_routes(routes_webform.file_routes)
+    return app
+
+
+async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    assert settings.redis_url
+    async_client = AsyncRedis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_S,
+        health_check_interval=30,
+    )
+    sync_client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_S,
+        health_check_interval=30,
+    )
+    app[keys.REDIS] = async_client
+    app[keys.REDIS_SYNC] = sync_client
+    yield
+    await async_client.aclose()
+    sync_client.close()
+
+
+async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    client = app[keys.REDIS]
+    enqueuer = BatchingEnqueuer(
+        app[keys.REDIS_SYNC],
+        FORWARD_QUEUE,
+        settings.forward_retry_schedule,
+        job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30,
+    )
+    app[keys.ENQUEUER] = enqueuer
+    app[keys.PIPELINE] = IntakePipeline(
+        dedupe=DedupeStore(client),
+        numbers=TicketNumbers(client),
+        decider=AcceptAsChosen(settings.region_code),
+        enqueuer=enqueuer,
+        dedupe_ttl_s=settings.dedupe_ttl_s,
+        dedupe_wait_s=settings.dedupe_wait_s,
+    )
+    app[keys.CHANNELS] = build_channels(settings, ChannelServices(nonces=RedisNonceStore(client)))
+    app[keys.FORM_RATE_LIMITER] = RateLimiter(
+        client, "form", settings.form_rate_limit, settings.form_rate_window_s
+    )
+    app[keys.UPLOADS] = UploadStore(
+        settings.data_dir / "uploads", app[keys.SIGNER], settings.base_url, settings.upload_url_ttl_s
+    )
+    enqueuer.start()
+    yield
+    # Runs after the server stopped taking requests: whatever is waiting still reaches Redis.
+    await enqueuer.stop()
+
+
+async def _ticket_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = TicketStore(app[keys.SETTINGS].ticket_store_path)
+    app[keys.TICKET_STORE] = store
+    yield
+    store.close()

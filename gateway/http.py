@@ -1,0 +1,116 @@
+"""HTTP plumbing shared by every route: JSON errors, size-limited bodies, the client address."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from channels.base import ChannelError, Inbound
+from gateway.pipeline import ServiceUnavailable, StillInProgress
+from normalizers.pii import mask_pii
+from normalizers.time import now_shanghai
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, code: str, message: str, **extra: object) -> web.Response:
+    headers = {}
+    retry_after = extra.pop("retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return web.json_response({"error": code, "message": message, **extra}, status=status, headers=headers)
+
+
+class PayloadTooLarge(ChannelError):
+    status = 413
+    code = "payload_too_large"
+
+
+def error_middleware_factory() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """Every failure becomes `{"error", "message"}` with a 4xx/503; an unexpected one a logged 500."""
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ChannelError as exc:
+            return web.json_response(exc.to_json_dict(), status=exc.status)
+        except ServiceUnavailable as exc:
+            return json_error(
+                503, "unavailable", "暂时无法受理，请稍后重试 (service temporarily unavailable)",
+                retry_after=exc.retry_after_s,
+            )
+        except StillInProgress as exc:
+            return json_error(
+                409, "in_progress", "the same request is still being processed", retry_after=exc.retry_after_s
+            )
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return _http_json(exc)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, mask_pii(request.path))
+            return json_error(500, "internal_error", "internal error")
+
+    return errors
+
+
+def _http_json(exc: web.HTTPException) -> web.Response:
+    response = web.json_response(
+        {"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason}, status=exc.status
+    )
+    for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if name in exc.headers:
+            response.headers[name] = exc.headers[name]
+    return response
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, refused with 413 as soon as it passes `limit` (never read past it)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def client_address(request: web.Request, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    """The peer address; behind a trusted proxy, the last untrusted hop of X-Forwarded-For."""
+    peer = request.remote or "unknown"
+    if not trusted:
+        return peer
+    try:
+        hops = [peer] + [h.strip() for h in reversed(request.headers.get("X-Forwarded-For", "").split(","))]
+        for hop in hops:
+            if not hop:
+                continue
+            address = ipaddress.ip_address(hop)
+            if not any(address in network for network in trusted):
+                return hop
+    except ValueError:
+        return peer
+    return peer
+
+
+async def read_inbound(request: web.Request, limit: int, client: str) -> Inbound:
+    body = await read_body(request, limit)
+    return Inbound(
+        method=request.method,
+        path=request.path,
+        query=request.query,
+        headers=request.headers,
+        body=body,
+        client=client,
+        received_at=now_shanghai(),
+        content_type=request.content_type,
+    )

@@ -1,0 +1,5 @@
+"""Operator pages under /admin (placeholder: being built)."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

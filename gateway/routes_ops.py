@@ -1,0 +1,31 @@
+"""Health and readiness for load balancers and the container's HEALTHCHECK."""
+
+from __future__ import annotations
+
+import redis.exceptions
+from aiohttp import web
+
+from gateway import keys
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """The process answers: nothing else is checked (liveness)."""
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to take submissions: Redis answers. Reports the forwarding queue's depth."""
+    client = request.app[keys.REDIS]
+    queue = request.app[keys.ENQUEUER].queue
+    try:
+        await client.ping()
+        depth = await client.llen(queue.key)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        return web.json_response(
+            {"status": "unavailable", "redis": "unreachable", "detail": type(exc).__name__}, status=503
+        )
+    return web.json_response({"status": "ready", "redis": "ok", "queue": {queue.name: depth}})

@@ -1,0 +1,85 @@
+"""Gateway settings: every `HOTLINE_` variable, validated once at start-up (pydantic-settings).
+
+Credentials are typed (`SecretStr`, mappings of key id to secret), so a missing one is a start-up
+error that names the variable, never a silent `None` deep in a request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from queue_workers.settings import WorkerSettings
+
+MiB = 1024 * 1024
+
+
+class Settings(WorkerSettings):
+    channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["app"],
+        description="Comma-separated channels to serve; each must be fully configured",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to")
+    port: int = Field(default=8328, ge=1, le=65535, description="HTTP port")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL the ticketing core uses to fetch uploads; default http://HOST:PORT",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs CSRF tokens and upload URLs; unset: generated once under the data dir",
+    )
+    admin_token: SecretStr | None = Field(default=None, description="Bearer token for /admin/*")
+    app_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description='App HMAC keys, JSON object {"key id": "secret"}'
+    )
+    region_code: str = Field(
+        default="000000", pattern=r"^\d{6}$", description="The centre's 6-digit region code"
+    )
+    json_max_bytes: int = Field(default=1 * MiB, gt=0, description="Largest JSON body accepted")
+    form_max_bytes: int = Field(default=10 * MiB, gt=0, description="Largest web-form body accepted")
+    upload_max_bytes: int = Field(default=5 * MiB, gt=0, description="Largest single photo accepted")
+    upload_url_ttl_s: int = Field(
+        default=30 * 24 * 3600, gt=0, description="Lifetime of the signed URLs given for uploads"
+    )
+    form_rate_limit: int = Field(
+        default=10, ge=1, description="Web-form submissions allowed per client address per window"
+    )
+    form_rate_window_s: int = Field(default=600, ge=1, description="Rate-limit window, seconds")
+    trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated networks whose X-Forwarded-For is believed (client address)",
+    )
+    dedupe_ttl_s: int = Field(
+        default=7 * 24 * 3600, gt=0, description="How long a repeated request gets its first reply back"
+    )
+    dedupe_wait_s: float = Field(
+        default=5.0, gt=0, description="How long a repeat waits for the first request to finish"
+    )
+    shutdown_grace_s: float = Field(default=30.0, gt=0, description="Drain time on SIGTERM, seconds")
+    log_level: str = Field(default="INFO", description="Logging level")
+
+    @field_validator("channels", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("app_keys")
+    @classmethod
+    def _check_app_keys(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for key_id, secret in value.items():
+            if not key_id or len(secret.get_secret_value()) < 16:
+                raise ValueError(f"HOTLINE_APP_KEYS: the secret of key {key_id!r} is shorter than 16 chars")
+        return value
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"

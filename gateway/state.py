@@ -1,0 +1,87 @@
+"""Small Redis-backed stores used on the request path (asyncio client, never blocking the loop)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from gateway import redis_keys
+
+# Deletes the claim only while it still holds our own token: once the reply has replaced it (the
+# enqueue went through after all), a late release must not open the door to a second ticket.
+_RELEASE_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+CLAIM_PREFIX = "pending:"
+
+
+class RedisNonceStore:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def use_once(self, scope: str, token: str, ttl_s: int) -> bool:
+        return bool(await self._redis.set(redis_keys.nonce(scope, token), b"1", nx=True, ex=ttl_s))
+
+
+class DedupeStore:
+    """Atomic first-writer-wins on an idempotency key; the winner later stores the reply."""
+
+    def __init__(self, redis: Redis, claim_ttl_s: int = 60) -> None:
+        self._redis = redis
+        self._claim_ttl_s = claim_ttl_s
+        self._release = redis.register_script(_RELEASE_CLAIM)
+
+    async def claim(self, key: str) -> str | None:
+        """A claim token when this caller is first, else None."""
+        token = CLAIM_PREFIX + secrets.token_hex(8)
+        won = await self._redis.set(key, token.encode(), nx=True, ex=self._claim_ttl_s)
+        return token if won else None
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._redis.get(key)
+        return value
+
+    async def release(self, key: str, token: str) -> None:
+        await self._release(keys=[key], args=[token])
+
+
+class TicketNumbers:
+    """`12328-YYYYMMDD-NNNNNN` from an atomic per-day counter (Asia/Shanghai date)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def next(self, received_at: datetime) -> str:
+        day = received_at.strftime("%Y%m%d")
+        key = redis_keys.ticket_counter(day)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3 * 24 * 3600)
+            number, _ = await pipe.execute()
+        return f"12328-{day}-{int(number):06d}"
+
+
+class RateLimiter:
+    """Fixed-window counter per subject; shared by every gateway process through Redis."""
+
+    def __init__(self, redis: Redis, scope: str, limit: int, window_s: int) -> None:
+        self._redis = redis
+        self._scope = scope
+        self.limit = limit
+        self.window_s = window_s
+
+    async def hit(self, subject: str, now: float) -> int:
+        """Count one hit; 0 when allowed, else the seconds until the window ends."""
+        window = int(now // self.window_s)
+        key = redis_keys.rate_limit(self._scope, subject, window)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.window_s + 1)
+            count, _ = await pipe.execute()
+        if int(count) <= self.limit:
+            return 0
+        return max(1, int((window + 1) * self.window_s - now))

