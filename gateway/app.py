@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-import redis
 from aiohttp import web
-from redis.asyncio import Redis as AsyncRedis
 
 from channels import REGISTRY, Channel, ChannelConfigError, ChannelServices
-from gateway import keys, routes_admin, routes_channels, routes_ops, routes_webform
+from gateway import keys, redis_clients, routes_admin, routes_channels, routes_ops, routes_webform
 from gateway.decide import AcceptAsChosen
 from gateway.enqueue import BatchingEnqueuer
 from gateway.http import error_middleware_factory
@@ -23,9 +21,6 @@ from queue_workers.settings import FORWARD_QUEUE
 from queue_workers.ticket_store import TicketStore
 
 log = logging.getLogger(__name__)
-
-# Sockets to Redis fail fast, so a dead Redis turns into a 503 within seconds, never a hung request.
-REDIS_SOCKET_TIMEOUT_S = 5.0
 
 
 def build_channels(settings: Settings, services: ChannelServices) -> dict[str, Channel[object]]:
@@ -72,23 +67,12 @@ def create_app(settings: Settings) -> web.Application:
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     assert settings.redis_url
-    async_client = AsyncRedis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
-        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_S,
-        health_check_interval=30,
-    )
-    sync_client = redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
-        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_S,
-        health_check_interval=30,
-    )
-    app[keys.REDIS] = async_client
-    app[keys.REDIS_SYNC] = sync_client
+    app[keys.REDIS] = async_redis = redis_clients.async_client(settings.redis_url)
+    app[keys.REDIS_SYNC] = sync_redis = redis_clients.sync_client(settings.redis_url)
     yield
-    await async_client.aclose()
-    sync_client.close()
+    await async_redis.aclose()
+    await async_redis.connection_pool.disconnect()
+    sync_redis.close()
 
 
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:

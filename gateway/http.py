@@ -6,6 +6,7 @@ import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 
+import redis.exceptions
 from aiohttp import web
 
 from channels.base import ChannelError, Inbound
@@ -40,10 +41,14 @@ def error_middleware_factory() -> Callable[[web.Request, Handler], Awaitable[web
             return await handler(request)
         except ChannelError as exc:
             return web.json_response(exc.to_json_dict(), status=exc.status)
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            # Redis is down (at the nonce check, the dedupe claim or the enqueue): nothing was
+            # taken, and the sender must know to retry.
             return json_error(
-                503, "unavailable", "暂时无法受理，请稍后重试 (service temporarily unavailable)",
-                retry_after=exc.retry_after_s,
+                503,
+                "unavailable",
+                "暂时无法受理，请稍后重试 (service temporarily unavailable)",
+                retry_after=ServiceUnavailable.retry_after_s,
             )
         except StillInProgress as exc:
             return json_error(

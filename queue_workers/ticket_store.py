@@ -1,11 +1,189 @@
-"""Local ticket store (placeholder: being built)."""
+"""The local ticket store: where events land when no ticketing core is configured (DESIGN.md).
 
+SQLite in WAL mode: the worker writes while the gateway's admin pages read, from separate
+processes, without blocking each other. Each `TicketStore` holds one connection, opened on first
+use and shared by the threads of its process under a lock (the gateway calls it from
+`asyncio.to_thread`, whose threads vary).
+
+The rows hold personal data (第七条): operators read them to call citizens back; nothing here logs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from domain import TicketEvent
+from queue_workers.ticket_core import encode_body
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    event_id    TEXT PRIMARY KEY,
+    ticket_no   TEXT NOT NULL UNIQUE,
+    channel     TEXT NOT NULL,
+    decision    TEXT NOT NULL,
+    category    TEXT,
+    domain      TEXT,
+    urgent      INTEGER NOT NULL,
+    received_ts REAL NOT NULL,
+    stored_at   TEXT NOT NULL,
+    event_json  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_newest ON tickets (received_ts DESC);
+CREATE INDEX IF NOT EXISTS tickets_channel ON tickets (channel, received_ts DESC);
+CREATE INDEX IF NOT EXISTS tickets_decision ON tickets (decision, received_ts DESC);
+CREATE INDEX IF NOT EXISTS tickets_category ON tickets (category, received_ts DESC);
+"""
+
+# A ticket_no collision with a *different* event raises IntegrityError instead of being ignored:
+# only a repeat of the same event_id is a duplicate, anything else must not vanish silently.
+_INSERT = """
+INSERT INTO tickets
+    (event_id, ticket_no, channel, decision, category, domain, urgent, received_ts, stored_at, event_json)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """Admin-page filters; `ticket_no` matches as a prefix (a day: `12328-20261128`)."""
+
+    ticket_no: str | None = None
+    channel: str | None = None
+    decision: str | None = None
+    category: str | None = None
+    domain: str | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if self.ticket_no:
+            clauses.append("ticket_no LIKE ? ESCAPE '\\'")
+            params.append(_escape_like(self.ticket_no) + "%")
+        for column, value in (
+            ("channel", self.channel),
+            ("decision", self.decision),
+            ("category", self.category),
+            ("domain", self.domain),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    event: TicketEvent
+    event_json: str
+    stored_at: datetime
 
 
 class TicketStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def add(self, event: TicketEvent) -> bool:
+        """Store `event`; False when its event_id is already stored (a redelivered job)."""
+        row = (
+            str(event.event_id),
+            event.ticket_no,
+            event.channel.value,
+            event.decision.value,
+            event.category.value if event.category else None,
+            event.domain.value if event.domain else None,
+            int(event.urgent),
+            event.received_at.timestamp(),
+            datetime.now(UTC).isoformat(),
+            encode_body(event.to_json_dict()).decode("utf-8"),
+        )
+        with self._lock:
+            cursor = self._connection().execute(_INSERT, row)
+            return cursor.rowcount == 1
+
+    def list(self, filters: TicketFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[StoredTicket]:
+        """Newest received first."""
+        where, params = (filters or TicketFilter()).where()
+        sql = (
+            "SELECT event_json, stored_at FROM tickets"
+            + where
+            + " ORDER BY received_ts DESC, rowid DESC LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            rows = self._connection().execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
+        return [_stored(event_json, stored_at) for event_json, stored_at in rows]
+
+    def count(self, filters: TicketFilter | None = None) -> int:
+        where, params = (filters or TicketFilter()).where()
+        with self._lock:
+            (total,) = self._connection().execute("SELECT count(*) FROM tickets" + where, params).fetchone()
+        return int(total)
+
+    def get(self, ticket_no: str) -> StoredTicket | None:
+        with self._lock:
+            row = (
+                self._connection()
+                .execute("SELECT event_json, stored_at FROM tickets WHERE ticket_no = ?", (ticket_no,))
+                .fetchone()
+            )
+        return None if row is None else _stored(row[0], row[1])
 
     def close(self) -> None:
-        pass
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = _open(self.path)
+        return self._conn
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit (isolation_level=None): every add is its own transaction, committed before the
+    # RQ job reports success. check_same_thread=False: the store's lock serialises the threads.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL, not WAL's usual NORMAL: once add() returns the job is finished and its Redis copy
+        # gone, so the row must survive a power cut ("nothing accepted is lost").
+        conn.execute("PRAGMA synchronous=FULL")
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version < SCHEMA_VERSION:
+            # One IMMEDIATE transaction (inside the script: executescript commits anything pending
+            # first): a gateway and a worker starting together create the schema once, whole.
+            try:
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+                )
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _stored(event_json: str, stored_at: str) -> StoredTicket:
+    return StoredTicket(
+        event=TicketEvent.model_validate_json(event_json),
+        event_json=event_json,
+        stored_at=datetime.fromisoformat(stored_at),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

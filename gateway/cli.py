@@ -1,0 +1,229 @@
+"""The `hotline-gateway` command: `up` (everything on one machine), `serve`, `worker`, `schema`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import SecretStr, ValidationError
+
+from channels import ChannelConfigError
+from gateway.embedded_redis import EmbeddedRedis
+from gateway.logs import configure_logging
+from gateway.settings import Settings
+
+log = logging.getLogger("hotline-gateway")
+
+LOCAL_APP_KEY_ID = "local"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _load_settings(args)
+    except ValidationError as exc:
+        print(f"hotline-gateway: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        result: int = args.run(settings, args)
+    except ChannelConfigError as exc:
+        print(f"hotline-gateway: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline-gateway", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def server_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--host", help="bind address (HOTLINE_HOST, default 127.0.0.1)")
+        command.add_argument("--port", type=int, help="HTTP port (HOTLINE_PORT, default 8328)")
+        command.add_argument("--data-dir", type=Path, help="local state (HOTLINE_DATA_DIR, default ./var)")
+
+    up = commands.add_parser("up", help="HTTP server, workers and (unless configured) an embedded Redis")
+    server_options(up)
+    up.add_argument("--workers", type=int, default=1, help="forwarding worker processes (default 1)")
+    up.set_defaults(run=_up)
+
+    serve = commands.add_parser("serve", help="the HTTP server alone")
+    server_options(serve)
+    serve.set_defaults(run=_serve_command)
+
+    worker = commands.add_parser("worker", help="a forwarding worker (no fork per job)")
+    worker.add_argument("--data-dir", type=Path, help="local state (HOTLINE_DATA_DIR, default ./var)")
+    worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.add_argument("--name", help="worker name (default: RQ's)")
+    worker.set_defaults(run=_worker)
+
+    schema = commands.add_parser("schema", help="print the TicketEvent v1 JSON Schema")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _load_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in ("host", "port", "data_dir")
+        if getattr(args, name, None) is not None
+    }
+    settings = Settings(**overrides)
+    return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
+
+
+def _with_redis(settings: Settings) -> tuple[Settings, EmbeddedRedis | None]:
+    if settings.redis_url:
+        return settings, None
+    embedded = EmbeddedRedis(settings.embedded_redis_path)
+    return settings.model_copy(update={"redis_url": embedded.start()}), embedded
+
+
+def _schema(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.ticket_event import ticket_event_json_schema
+
+    sys.stdout.write(ticket_event_json_schema())
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from queue_workers.worker import run_worker
+
+    settings, embedded = _with_redis(settings)
+    try:
+        run_worker(settings, burst=args.burst, name=args.name)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    settings, embedded = _with_redis(settings)
+    if embedded is not None:
+        log.warning("HOTLINE_REDIS_URL is unset: embedded Redis; run `hotline-gateway worker` beside it")
+    try:
+        asyncio.run(_serve(settings, banner=None))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _up(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings, embedded = _with_redis(settings)
+    settings = _local_credentials(settings)
+    assert settings.redis_url
+    env = {**os.environ, "HOTLINE_REDIS_URL": settings.redis_url, "HOTLINE_DATA_DIR": str(settings.data_dir)}
+    # Own sessions: a Ctrl-C in the terminal must not reach the workers twice (RQ turns a second
+    # signal into a cold shutdown that abandons the running job); we send exactly one SIGTERM.
+    workers = [
+        subprocess.Popen(  # noqa: S603 — our own interpreter and module
+            [sys.executable, "-m", "gateway.cli", "worker", "--name", f"up-{os.getpid()}-{n}"],
+            env=env,
+            start_new_session=True,
+        )
+        for n in range(max(1, args.workers))
+    ]
+    try:
+        asyncio.run(_serve(settings, banner=_banner(settings, len(workers), embedded is not None, started)))
+    finally:
+        _stop_workers(workers, settings.shutdown_grace_s)
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _local_credentials(settings: Settings) -> Settings:
+    """`up` works on a fresh machine: an app key and an admin token are made once and kept."""
+    path = settings.data_dir / "local-credentials.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+    else:
+        stored = {"app_secret": secrets.token_hex(24), "admin_token": secrets.token_urlsafe(24)}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(stored, out)
+    update: dict[str, Any] = {}
+    if not settings.app_keys:
+        update["app_keys"] = {LOCAL_APP_KEY_ID: SecretStr(stored["app_secret"])}
+    if settings.admin_token is None:
+        update["admin_token"] = SecretStr(stored["admin_token"])
+    return settings.model_copy(update=update)
+
+
+def _banner(settings: Settings, workers: int, embedded: bool, started: float) -> Any:
+    def render() -> str:
+        base = f"http://{settings.host}:{settings.port}"
+        redis_line = f"embedded Redis, data in {settings.data_dir}" if embedded else "Redis at HOTLINE_REDIS_URL"
+        lines = [
+            f"hotline-gateway up: ready in {time.monotonic() - started:.2f} s ({workers} worker(s), {redis_line})",
+            f"  web form        {base}/form",
+            f"  app API         POST {base}/api/v1/app/messages",
+            f"  tickets (admin) {base}/admin/tickets",
+            f"  health          {base}/healthz  {base}/readyz",
+        ]
+        credentials = settings.data_dir / "local-credentials.json"
+        if credentials.exists():
+            lines.append(f"  local app key id 'local' and admin token are in {credentials}")
+        if not settings.ticket_core_url:
+            lines.append("  no HOTLINE_TICKET_CORE_URL: tickets go to the local store")
+        lines.append("Ctrl-C stops (in-flight requests and running jobs finish first).")
+        return "\n".join(lines)
+
+    return render
+
+
+async def _serve(settings: Settings, banner: Any) -> None:
+    from gateway.app import create_app
+
+    runner = web.AppRunner(
+        create_app(settings), handle_signals=False, shutdown_timeout=settings.shutdown_grace_s, access_log=None
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        print(banner() if banner else f"hotline-gateway serve on http://{settings.host}:{settings.port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("stopping: draining in-flight requests (up to %.0f s)", settings.shutdown_grace_s)
+    finally:
+        # Stops listening, waits for in-flight requests, then runs the cleanup contexts (which
+        # flush any enqueue still waiting).
+        await runner.cleanup()
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)  # RQ's warm shutdown: the running job finishes
+    deadline = time.monotonic() + grace_s
+    for worker in workers:
+        try:
+            worker.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("worker %s did not stop in %.0f s: killed (its job is retried)", worker.pid, grace_s)
+            worker.kill()
+            worker.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
