@@ -1,7 +1,8 @@
 """The mobile app channel: JSON messages signed with HMAC-SHA256 (DESIGN.md "App HMAC").
 
-Signature = lowercase hex HMAC-SHA256(secret, "{timestamp}\\n{nonce}\\n{METHOD}\\n{path}\\n{sha256_hex(body)}"),
-with the key id, timestamp (±300 s) and nonce (16–64 chars, single use for 10 minutes) in headers.
+Signature = lowercase hex HMAC-SHA256(secret,
+"{timestamp}\\n{nonce}\\n{METHOD}\\n{path}\\n{sha256_hex(body)}"), with the key id, timestamp (±300 s)
+and nonce (16–64 chars, single use for 10 minutes) in headers.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class SignedAppMessage:
 class AppChannel(Channel[SignedAppMessage]):
     name: ClassVar[str] = "app"
 
-    def __init__(self, keys: Mapping[str, SecretStr], nonces: NonceStore, clock_skew_s: int = TIMESTAMP_SKEW_S):
+    def __init__(
+        self, keys: Mapping[str, SecretStr], nonces: NonceStore, clock_skew_s: int = TIMESTAMP_SKEW_S
+    ):
         self._keys = dict(keys)
         self._nonces = nonces
         self._skew = clock_skew_s
@@ -61,7 +64,9 @@ class AppChannel(Channel[SignedAppMessage]):
     @classmethod
     def from_settings(cls, settings: AppSettings, services: ChannelServices) -> AppChannel:
         if not settings.app_keys:
-            raise ChannelConfigError('app channel: HOTLINE_APP_KEYS is empty (JSON object {"key id": "secret"})')
+            raise ChannelConfigError(
+                'app channel: HOTLINE_APP_KEYS is empty (JSON object {"key id": "secret"})'
+            )
         return cls(settings.app_keys, services.nonces)
 
     async def verify(self, inbound: Inbound) -> None:

@@ -109,7 +109,7 @@ class TicketEvent(_Frozen):
         json_schema_extra={"$id": "https://12328.example/schema/ticket-event.v1.json"},
     )
 
-    schema_id: Literal["hotline.ticket-event/v1"] = Field(default=SCHEMA_ID, alias="schema")
+    schema_id: Literal["hotline.ticket-event/v1"] = Field(default="hotline.ticket-event/v1", alias="schema")
     event_id: UUID
     ticket_no: Annotated[str, Field(pattern=TICKET_NO_PATTERN)]
     idempotency_key: Annotated[str, Field(min_length=1, max_length=256)]

@@ -66,7 +66,8 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    assert settings.redis_url
+    if not settings.redis_url:
+        raise ChannelConfigError("HOTLINE_REDIS_URL is required")
     app[keys.REDIS] = async_redis = redis_clients.async_client(settings.redis_url)
     app[keys.REDIS_SYNC] = sync_redis = redis_clients.sync_client(settings.redis_url)
     yield

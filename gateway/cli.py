@@ -127,8 +127,11 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings, embedded = _with_redis(settings)
     settings = _local_credentials(settings)
-    assert settings.redis_url
-    env = {**os.environ, "HOTLINE_REDIS_URL": settings.redis_url, "HOTLINE_DATA_DIR": str(settings.data_dir)}
+    env = {
+        **os.environ,
+        "HOTLINE_REDIS_URL": str(settings.redis_url),
+        "HOTLINE_DATA_DIR": str(settings.data_dir),
+    }
     # Own sessions: a Ctrl-C in the terminal must not reach the workers twice (RQ turns a second
     # signal into a cold shutdown that abandons the running job); we send exactly one SIGTERM.
     workers = [
@@ -169,9 +172,12 @@ def _local_credentials(settings: Settings) -> Settings:
 def _banner(settings: Settings, workers: int, embedded: bool, started: float) -> Any:
     def render() -> str:
         base = f"http://{settings.host}:{settings.port}"
-        redis_line = f"embedded Redis, data in {settings.data_dir}" if embedded else "Redis at HOTLINE_REDIS_URL"
+        redis_line = (
+            f"embedded Redis, data in {settings.data_dir}" if embedded else "Redis at HOTLINE_REDIS_URL"
+        )
         lines = [
-            f"hotline-gateway up: ready in {time.monotonic() - started:.2f} s ({workers} worker(s), {redis_line})",
+            f"hotline-gateway up: ready in {time.monotonic() - started:.2f} s "
+            f"({workers} worker(s), {redis_line})",
             f"  web form        {base}/form",
             f"  app API         POST {base}/api/v1/app/messages",
             f"  tickets (admin) {base}/admin/tickets",
@@ -192,13 +198,19 @@ async def _serve(settings: Settings, banner: Any) -> None:
     from gateway.app import create_app
 
     runner = web.AppRunner(
-        create_app(settings), handle_signals=False, shutdown_timeout=settings.shutdown_grace_s, access_log=None
+        create_app(settings),
+        handle_signals=False,
+        shutdown_timeout=settings.shutdown_grace_s,
+        access_log=None,
     )
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        print(banner() if banner else f"hotline-gateway serve on http://{settings.host}:{settings.port}", flush=True)
+        print(
+            banner() if banner else f"hotline-gateway serve on {settings.base_url}",
+            flush=True,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -78,7 +78,9 @@ class BatchingEnqueuer:
         await asyncio.to_thread(self._thread.join)
         self._thread = None
 
-    async def enqueue(self, job_id: str, payload: dict[str, Any], reply_key: str, reply: bytes, ttl_s: int) -> None:
+    async def enqueue(
+        self, job_id: str, payload: dict[str, Any], reply_key: str, reply: bytes, ttl_s: int
+    ) -> None:
         """Return once the job and the reply are in Redis; raise `EnqueueFailed` otherwise."""
         if self._thread is None:
             raise EnqueueFailed("enqueuer is not running")

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import redis.exceptions
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from channels.base import ChannelError, Inbound
 from gateway.pipeline import ServiceUnavailable, StillInProgress
@@ -32,7 +33,7 @@ class PayloadTooLarge(ChannelError):
     code = "payload_too_large"
 
 
-def error_middleware_factory() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def error_middleware_factory() -> Middleware:
     """Every failure becomes `{"error", "message"}` with a 4xx/503; an unexpected one a logged 500."""
 
     @web.middleware

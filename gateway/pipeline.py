@@ -8,6 +8,7 @@ a ticket number that was never used.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -128,7 +129,6 @@ class IntakePipeline:
         return reply
 
     async def _release(self, key: str, token: str) -> None:
-        try:
+        # If Redis is gone the claim expires on its own; a retry before then gets StillInProgress.
+        with contextlib.suppress(redis.exceptions.RedisError):
             await self._dedupe.release(key, token)
-        except redis.exceptions.RedisError:
-            pass  # the claim expires on its own; a retry before then gets StillInProgress

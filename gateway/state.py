@@ -42,8 +42,8 @@ class DedupeStore:
         return token if won else None
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._redis.get(key)
-        return value
+        value = await self._redis.get(key)
+        return value.encode() if isinstance(value, str) else value
 
     async def release(self, key: str, token: str) -> None:
         await self._release(keys=[key], args=[token])

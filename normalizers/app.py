@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from channels.app_model import AppMessage
 from domain import Attachment, ChannelName, Citizen, Content, Intake, Location, Source
 from normalizers.text import clean_optional, clean_text, normalize_phone
 from normalizers.time import to_shanghai
-
-from channels.app_model import AppMessage
 
 
 def app_message_to_intake(message: AppMessage, *, key_id: str, received_at: datetime) -> Intake:

@@ -61,6 +61,18 @@ class WorkerSettings(BaseSettings):
             raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE delays must not be negative")
         return value
 
+    @field_validator("ticket_core_url")
+    @classmethod
+    def _check_ticket_core_url(cls, value: str | None) -> str | None:
+        # An empty variable means "unset" (the local store); anything else must be a URL the
+        # worker can POST to, or every event would fail at delivery instead of here at start-up.
+        if not value or not value.strip():
+            return None
+        value = value.strip()
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("HOTLINE_TICKET_CORE_URL must be an http:// or https:// URL")
+        return value
+
     @model_validator(mode="after")
     def _secret_with_url(self) -> WorkerSettings:
         if self.ticket_core_url and not self.ticket_core_secret:

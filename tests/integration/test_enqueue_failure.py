@@ -48,7 +48,9 @@ async def async_redis(redis_url: str, redis_client: redis.Redis) -> AsyncIterato
     await client.aclose()
 
 
-def _pipeline(async_redis: AsyncRedis, enqueue_connection: redis.Redis) -> tuple[IntakePipeline, BatchingEnqueuer]:
+def _pipeline(
+    async_redis: AsyncRedis, enqueue_connection: redis.Redis
+) -> tuple[IntakePipeline, BatchingEnqueuer]:
     from gateway.state import DedupeStore, TicketNumbers
 
     enqueuer = BatchingEnqueuer(enqueue_connection, FORWARD_QUEUE, [0])

@@ -1,0 +1,96 @@
+"""The forwarding worker: RQ's `SimpleWorker` on the forwarding queue, JSON serializer.
+
+No fork per job: the process keeps one keep-alive HTTP client and one SQLite connection (the
+forwarding context) for all its jobs. SIGTERM and SIGINT are RQ's warm shutdown: the running job
+finishes, then the worker exits; a second signal is the cold shutdown (RQ retries the job later).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+import redis
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
+from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
+
+from queue_workers import context as forwarding
+from queue_workers.settings import FORWARD_QUEUE, WorkerSettings
+
+log = logging.getLogger(__name__)
+
+
+class ForwardWorker(SimpleWorker):  # type: ignore[misc]
+    """`SimpleWorker` that keeps personal data out of its logs and also runs off the main thread.
+
+    Also usable as `rq worker -w queue_workers.worker.ForwardWorker --serializer json`.
+    """
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        # RQ's default job timeout uses SIGALRM, which only the main thread may set; elsewhere (an
+        # embedded worker, the tests) a timer thread interrupts an overlong job instead.
+        self.death_penalty_class = (
+            UnixSignalDeathPenalty if _on_main_thread() else TimerDeathPenalty
+        )
+        return bool(super().work(*args, **kwargs))
+
+    def _install_signal_handlers(self) -> None:
+        # Signal handlers can only be installed from the main thread; a worker on another thread
+        # is stopped by its owner (burst mode, or the process ending).
+        if _on_main_thread():
+            super()._install_signal_handlers()
+
+    def handle_exception(
+        self,
+        job: Job,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # RQ's own handler logs the job's arguments (the event: names, phone numbers) and the whole
+        # exception text (which may quote the ticket core's answer). 第七条: the log gets the job and
+        # the kind of failure; the full text stays with the failed job for operators.
+        log.warning(
+            "job %s (%s) failed: %s",
+            job.id,
+            job.description,
+            exc_type.__name__ if exc_type is not None else "unknown error",
+        )
+        call_exception_handlers(self._exc_handlers, job, exc_type, exc_value, traceback)
+
+
+def run_worker(
+    settings: WorkerSettings,
+    *,
+    burst: bool = False,
+    with_scheduler: bool = True,
+    name: str | None = None,
+) -> bool:
+    """Work the forwarding queue until stopped (or, with `burst`, until it is empty).
+
+    Returns whether any job was processed. The scheduler (on by default) moves retries that wait
+    for their backoff back onto the queue; one worker per Redis holds its lock at a time.
+    """
+    if not settings.redis_url:
+        raise ValueError("HOTLINE_REDIS_URL is required to run a worker")
+    # No socket timeout: the worker blocks on BLPOP for minutes by design, and RQ treats a
+    # Redis timeout during that wait as a reason to quit.
+    connection = redis.Redis.from_url(settings.redis_url)
+    forwarding.configure(settings)
+    try:
+        queue = Queue(FORWARD_QUEUE, connection=connection, serializer=JSONSerializer)
+        worker = ForwardWorker([queue], connection=connection, serializer=JSONSerializer, name=name)
+        # logging_level=None: the process's logging set-up (the CLI's) decides, not RQ.
+        return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=None)
+    finally:
+        forwarding.close()
+        connection.close()
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
