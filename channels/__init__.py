@@ -1,6 +1,6 @@
-"""Every channel the gateway knows, in one explicit registry (no import-time discovery)."""
+"""Channels: one module per channel (authenticity, native payload, reply). The registry of every
+channel is `channels.registry.REGISTRY`."""
 
-from channels.app import AppChannel
 from channels.base import (
     Channel,
     ChannelConfigError,
@@ -10,17 +10,12 @@ from channels.base import (
     Inbound,
     InvalidPayload,
     NonceStore,
+    TokenSigner,
     Unauthenticated,
     UnsupportedMediaType,
 )
 
-REGISTRY: dict[str, type[Channel[object]]] = {
-    AppChannel.name: AppChannel,  # type: ignore[dict-item]
-}
-
 __all__ = [
-    "REGISTRY",
-    "AppChannel",
     "Channel",
     "ChannelConfigError",
     "ChannelError",
@@ -29,6 +24,7 @@ __all__ = [
     "Inbound",
     "InvalidPayload",
     "NonceStore",
+    "TokenSigner",
     "Unauthenticated",
     "UnsupportedMediaType",
 ]

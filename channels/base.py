@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -96,12 +96,20 @@ class NonceStore(Protocol):
         ...
 
 
+class TokenSigner(Protocol):
+    """HMAC tokens keyed by the gateway's secret (CSRF tokens, signed URLs)."""
+
+    def sign(self, purpose: str, *parts: str) -> str: ...
+
+    def check(self, signature: str, purpose: str, *parts: str) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelServices:
     """What the gateway lends a channel at start-up (ports, implemented in `gateway/`)."""
 
     nonces: NonceStore
-    extra: Mapping[str, object] = field(default_factory=dict)
+    signer: TokenSigner
 
 
 class Channel(ABC, Generic[NativeT]):

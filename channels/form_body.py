@@ -32,7 +32,7 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 class FilePart:
     """One uploaded file as the browser sent it; name and type are the sender's claims only."""
 
-    field: str
+    name: str
     filename: str
     declared_type: str
     data: bytes = field(repr=False)
@@ -132,7 +132,11 @@ def _add_part(part: bytes, fields: dict[str, list[str]], files: list[FilePart]) 
     field_name = params.get("name")
     if not field_name:
         raise _malformed("multipart part without a field name")
-    filename = params.get("filename*") or params.get("filename")
+    filename = params.get("filename*")
+    if filename is None and "filename" in params:
+        # Browsers percent-encode '"', CR and LF in file names (WHATWG), some clients everything
+        # outside ASCII; decoding is harmless for names that need none of it.
+        filename = unquote(params["filename"], encoding="utf-8", errors="replace")
     if filename is not None:
         files.append(FilePart(field_name, filename, headers.get("content-type", ""), data))
         return
@@ -146,10 +150,7 @@ def _parameters(header: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for match in _PARAM.finditer(header):
         key, raw = match.group(1).lower(), match.group(2).strip()
-        if raw.startswith('"'):
-            value = _QUOTED_PAIR.sub(r"\1", raw[1:-1])
-        else:
-            value = raw
+        value = _QUOTED_PAIR.sub(r"\1", raw[1:-1]) if raw.startswith('"') else raw
         if key.endswith("*"):
             # RFC 5987 (charset'lang'percent-encoded); browsers rarely send it for forms.
             charset, _, rest = value.partition("'")

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from channels import REGISTRY, Channel, ChannelConfigError, ChannelServices
+from channels import Channel, ChannelConfigError, ChannelServices
+from channels.registry import REGISTRY
 from gateway import keys, redis_clients, routes_admin, routes_channels, routes_ops, routes_webform
 from gateway.decide import AcceptAsChosen
 from gateway.enqueue import BatchingEnqueuer
@@ -71,8 +72,7 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.REDIS] = async_redis = redis_clients.async_client(settings.redis_url)
     app[keys.REDIS_SYNC] = sync_redis = redis_clients.sync_client(settings.redis_url)
     yield
-    await async_redis.aclose()
-    await async_redis.connection_pool.disconnect()
+    await redis_clients.close_async(async_redis)
     sync_redis.close()
 
 
@@ -94,12 +94,18 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
         dedupe_ttl_s=settings.dedupe_ttl_s,
         dedupe_wait_s=settings.dedupe_wait_s,
     )
-    app[keys.CHANNELS] = build_channels(settings, ChannelServices(nonces=RedisNonceStore(client)))
+    # The web form's CSRF tokens are signed with the same key as the upload URLs.
+    services = ChannelServices(nonces=RedisNonceStore(client), signer=app[keys.SIGNER])
+    app[keys.CHANNELS] = build_channels(settings, services)
     app[keys.FORM_RATE_LIMITER] = RateLimiter(
         client, "form", settings.form_rate_limit, settings.form_rate_window_s
     )
     app[keys.UPLOADS] = UploadStore(
-        settings.data_dir / "uploads", app[keys.SIGNER], settings.base_url, settings.upload_url_ttl_s
+        settings.data_dir / "uploads",
+        app[keys.SIGNER],
+        settings.base_url,
+        settings.upload_url_ttl_s,
+        max_bytes=settings.upload_max_bytes,
     )
     enqueuer.start()
     yield

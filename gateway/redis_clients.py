@@ -34,3 +34,9 @@ def sync_client(url: str) -> redis.Redis:
         socket_connect_timeout=SOCKET_TIMEOUT_S,
         health_check_interval=30,
     )
+
+
+async def close_async(client: AsyncRedis) -> None:
+    """Close the client and its pool (a pool passed in explicitly is not closed by `aclose`)."""
+    await client.aclose()
+    await client.connection_pool.disconnect()

@@ -19,7 +19,7 @@ MiB = 1024 * 1024
 
 class Settings(WorkerSettings):
     channels: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["app"],
+        default_factory=lambda: ["app", "webform"],
         description="Comma-separated channels to serve; each must be fully configured",
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to")

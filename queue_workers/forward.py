@@ -78,7 +78,11 @@ def _validate(event: object) -> TicketEvent:
             f"{'.'.join(str(part) for part in error['loc']) or '(root)'}: {error['msg']}"
             for error in exc.errors(include_input=False, include_url=False)
         )
-        log.error("job %s: payload is not a valid TicketEvent (%d problems); not retried", _job_id(), exc.error_count())
+        log.error(
+            "job %s: payload is not a valid TicketEvent (%d problems); not retried",
+            _job_id(),
+            exc.error_count(),
+        )
         raise _dead_letter(InvalidTicketEvent(f"payload is not a valid TicketEvent: {problems}")) from None
 
 
@@ -97,14 +101,20 @@ def _deliver(context: forwarding.ForwardingContext, ticket: TicketEvent, url: st
         elapsed_ms = _ms_since(started)
         log.warning(
             "ticket %s: ticket core timed out after %.0f ms (%s); %s",
-            ticket.ticket_no, elapsed_ms, type(exc).__name__, _retries_note(),
+            ticket.ticket_no,
+            elapsed_ms,
+            type(exc).__name__,
+            _retries_note(),
         )
         raise TransientDeliveryError(f"ticket core timed out after {elapsed_ms:.0f} ms: {exc!r}") from exc
     except httpx.RequestError as exc:
         elapsed_ms = _ms_since(started)
         log.warning(
             "ticket %s: ticket core unreachable after %.0f ms (%s); %s",
-            ticket.ticket_no, elapsed_ms, type(exc).__name__, _retries_note(),
+            ticket.ticket_no,
+            elapsed_ms,
+            type(exc).__name__,
+            _retries_note(),
         )
         raise TransientDeliveryError(f"ticket core unreachable: {exc!r}") from exc
 
@@ -113,19 +123,28 @@ def _deliver(context: forwarding.ForwardingContext, ticket: TicketEvent, url: st
     if outcome is Outcome.DELIVERED:
         log.info(
             "ticket %s delivered to the ticket core: %d in %.0f ms%s",
-            ticket.ticket_no, status, elapsed_ms, " (already there)" if status == 409 else "",
+            ticket.ticket_no,
+            status,
+            elapsed_ms,
+            " (already there)" if status == 409 else "",
         )
         return
     message = f"ticket core answered {status}: {answer}"
     if outcome is Outcome.TRANSIENT:
         log.warning(
             "ticket %s not delivered: ticket core answered %d in %.0f ms; %s",
-            ticket.ticket_no, status, elapsed_ms, _retries_note(),
+            ticket.ticket_no,
+            status,
+            elapsed_ms,
+            _retries_note(),
         )
         raise TransientDeliveryError(message)
     log.error(
         "ticket %s refused by the ticket core: %d in %.0f ms; not retried (failed job %s)",
-        ticket.ticket_no, status, elapsed_ms, _job_id(),
+        ticket.ticket_no,
+        status,
+        elapsed_ms,
+        _job_id(),
     )
     raise _dead_letter(PermanentDeliveryError(message, status=status, body=answer))
 
@@ -135,7 +154,9 @@ def _store_locally(context: forwarding.ForwardingContext, ticket: TicketEvent) -
     added = context.store.add(ticket)
     log.info(
         "ticket %s %s the local ticket store in %.0f ms",
-        ticket.ticket_no, "written to" if added else "already in", _ms_since(started),
+        ticket.ticket_no,
+        "written to" if added else "already in",
+        _ms_since(started),
     )
 
 
@@ -165,7 +186,7 @@ def _dead_letter(error: PermanentDeliveryError) -> PermanentDeliveryError:
         job.retries_left = 0
         # Structured copy for `hotline-gateway dlq`; the exception text holds the same.
         job.meta[FAILURE_META_KEY] = {"status": error.status, "body": error.body, "error": str(error)}
-        job.save_meta()
+        job.save_meta()  # type: ignore[no-untyped-call]
     return error
 
 

@@ -36,7 +36,9 @@ def sign(secret: str | bytes, timestamp: int | str, body: bytes) -> str:
     return SIGNATURE_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret: str | bytes, idempotency_key: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str | bytes, idempotency_key: str, body: bytes, *, timestamp: int | None = None
+) -> dict[str, str]:
     """Every header of one delivery attempt. The timestamp is taken per attempt, so a retry a day
     later still passes the receiver's freshness check while the Idempotency-Key stays the same."""
     stamp = int(time.time()) if timestamp is None else timestamp

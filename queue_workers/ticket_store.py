@@ -110,11 +110,14 @@ class TicketStore:
             cursor = self._connection().execute(_INSERT, row)
             return cursor.rowcount == 1
 
-    def list(self, filters: TicketFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[StoredTicket]:
-        """Newest received first."""
+    def newest(
+        self, filters: TicketFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[StoredTicket]:
+        """One page of tickets, newest received first."""
         where, params = (filters or TicketFilter()).where()
+        # S608: `where` is built from fixed column names only; every value is a bound parameter.
         sql = (
-            "SELECT event_json, stored_at FROM tickets"
+            "SELECT event_json, stored_at FROM tickets"  # noqa: S608
             + where
             + " ORDER BY received_ts DESC, rowid DESC LIMIT ? OFFSET ?"
         )
@@ -124,8 +127,9 @@ class TicketStore:
 
     def count(self, filters: TicketFilter | None = None) -> int:
         where, params = (filters or TicketFilter()).where()
+        sql = "SELECT count(*) FROM tickets" + where  # noqa: S608 (see newest)
         with self._lock:
-            (total,) = self._connection().execute("SELECT count(*) FROM tickets" + where, params).fetchone()
+            (total,) = self._connection().execute(sql, params).fetchone()
         return int(total)
 
     def get(self, ticket_no: str) -> StoredTicket | None:
@@ -164,9 +168,7 @@ def _open(path: Path) -> sqlite3.Connection:
             # One IMMEDIATE transaction (inside the script: executescript commits anything pending
             # first): a gateway and a worker starting together create the schema once, whole.
             try:
-                conn.executescript(
-                    f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
-                )
+                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
             except BaseException:
                 if conn.in_transaction:
                     conn.rollback()

@@ -2,7 +2,8 @@
 
 No fork per job: the process keeps one keep-alive HTTP client and one SQLite connection (the
 forwarding context) for all its jobs. SIGTERM and SIGINT are RQ's warm shutdown: the running job
-finishes, then the worker exits; a second signal is the cold shutdown (RQ retries the job later).
+finishes, then the worker exits. A second signal is RQ's cold shutdown: the job is interrupted and
+counts as a failed attempt, retried while it has retries left (the core dedupes by Idempotency-Key).
 """
 
 from __future__ import annotations
@@ -25,25 +26,31 @@ from queue_workers.settings import FORWARD_QUEUE, WorkerSettings
 log = logging.getLogger(__name__)
 
 
-class ForwardWorker(SimpleWorker):  # type: ignore[misc]
+class ForwardWorker(SimpleWorker):
     """`SimpleWorker` that keeps personal data out of its logs and also runs off the main thread.
 
     Also usable as `rq worker -w queue_workers.worker.ForwardWorker --serializer json`.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A job's description is whatever its enqueuer wrote, by default the call string with the
+        # event's first 75 characters. The gateway writes a clean one, but other tools may not: job
+        # ids only, even when RQ's CLI asks for descriptions; forward_ticket logs the ticket number
+        # itself (第七条).
+        kwargs["log_job_description"] = False
+        super().__init__(*args, **kwargs)
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
         # RQ's default job timeout uses SIGALRM, which only the main thread may set; elsewhere (an
         # embedded worker, the tests) a timer thread interrupts an overlong job instead.
-        self.death_penalty_class = (
-            UnixSignalDeathPenalty if _on_main_thread() else TimerDeathPenalty
-        )
+        self.death_penalty_class = UnixSignalDeathPenalty if _on_main_thread() else TimerDeathPenalty
         return bool(super().work(*args, **kwargs))
 
     def _install_signal_handlers(self) -> None:
         # Signal handlers can only be installed from the main thread; a worker on another thread
         # is stopped by its owner (burst mode, or the process ending).
         if _on_main_thread():
-            super()._install_signal_handlers()
+            super()._install_signal_handlers()  # type: ignore[no-untyped-call]
 
     def handle_exception(
         self,
@@ -56,10 +63,7 @@ class ForwardWorker(SimpleWorker):  # type: ignore[misc]
         # exception text (which may quote the ticket core's answer). 第七条: the log gets the job and
         # the kind of failure; the full text stays with the failed job for operators.
         log.warning(
-            "job %s (%s) failed: %s",
-            job.id,
-            job.description,
-            exc_type.__name__ if exc_type is not None else "unknown error",
+            "job %s failed: %s", job.id, exc_type.__name__ if exc_type is not None else "unknown error"
         )
         call_exception_handlers(self._exc_handlers, job, exc_type, exc_value, traceback)
 

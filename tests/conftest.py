@@ -7,7 +7,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from channels.app import app_signature
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.fake_ticket_core import FakeTicketCore
 
 TEST_DB = 13
 APP_KEY_ID = "test-app"
 APP_SECRET = "app-secret-for-tests-0123456789"
+TICKET_CORE_SECRET = "ticket-core-secret-for-tests-0123"
 
 
 def _local_redis_answers() -> bool:
@@ -108,3 +111,27 @@ def signed_headers(
             secret, timestamp=timestamp_text, nonce=nonce, method=method, path=path, body=body
         ),
     }
+
+
+GatewayStarter = Callable[[Settings], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+@pytest.fixture
+async def start_gateway() -> AsyncIterator[GatewayStarter]:
+    """Start the gateway app on 127.0.0.1 with given settings (for tests that need several)."""
+    async with AsyncExitStack() as stack:
+
+        async def start(settings: Settings) -> TestClient[web.Request, web.Application]:
+            server = TestServer(create_app(settings), host="127.0.0.1")
+            return await stack.enter_async_context(TestClient(server))
+
+        yield start
+
+
+@pytest.fixture
+async def ticket_core() -> AsyncIterator[FakeTicketCore]:
+    """A real HTTP server on 127.0.0.1 standing in for the ticketing core (tests/fake_ticket_core.py)."""
+    core = FakeTicketCore(TICKET_CORE_SECRET)
+    await core.start()
+    yield core
+    await core.close()

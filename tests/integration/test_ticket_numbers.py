@@ -7,7 +7,7 @@ from datetime import datetime
 
 import redis
 
-from gateway.redis_clients import async_client
+from gateway.redis_clients import async_client, close_async
 from gateway.state import TicketNumbers
 
 
@@ -26,7 +26,7 @@ async def test_numbers_count_per_shanghai_day_and_never_repeat(
         assert await numbers.next(next_day) == "12328-20261129-000001"
         assert 0 < redis_client.ttl("hotline:ticketno:20261128") <= 3 * 24 * 3600
     finally:
-        await client.aclose()
+        await close_async(client)
 
 
 async def test_a_millionth_ticket_widens_instead_of_wrapping(
@@ -39,4 +39,4 @@ async def test_a_millionth_ticket_widens_instead_of_wrapping(
             "12328-20261128-1000000"
         )
     finally:
-        await client.aclose()
+        await close_async(client)

@@ -1,0 +1,16 @@
+"""Every channel the gateway knows, in one explicit registry (no import-time discovery).
+
+Kept out of `channels/__init__.py`: normalizers import the channels' payload models, and a package
+`__init__` that imported every channel would make those imports circular.
+"""
+
+from channels.app import AppChannel
+from channels.base import Channel
+from channels.webform import WebFormChannel
+
+REGISTRY: dict[str, type[Channel[object]]] = {
+    AppChannel.name: AppChannel,  # type: ignore[dict-item]
+    WebFormChannel.name: WebFormChannel,  # type: ignore[dict-item]
+}
+
+__all__ = ["REGISTRY"]
