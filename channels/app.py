@@ -25,6 +25,7 @@ from channels.base import (
     Inbound,
     NonceStore,
     Unauthenticated,
+    json_response,
 )
 from channels.json_body import decode_json_model
 from domain import Intake, IntakeReply
@@ -109,4 +110,4 @@ class AppChannel(Channel[SignedAppMessage]):
         return app_message_to_intake(native.message, key_id=native.key_id, received_at=inbound.received_at)
 
     def reply(self, reply: IntakeReply) -> web.StreamResponse:
-        return web.json_response(reply.to_json_dict())
+        return json_response(reply.to_json_dict())

@@ -8,6 +8,7 @@ gateway turns into JSON (`{"error", "message"}`) with the right status, never a 
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -137,3 +138,14 @@ class Channel(ABC, Generic[NativeT]):
     @abstractmethod
     def reply(self, reply: IntakeReply) -> web.StreamResponse:
         """The channel's own reply format."""
+
+
+def json_response(
+    data: object, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """JSON with Chinese kept as UTF-8 (readable in logs, curl and app consoles, and shorter)."""
+    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False)

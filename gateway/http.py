@@ -10,7 +10,7 @@ import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from channels.base import ChannelError, Inbound
+from channels.base import ChannelError, Inbound, json_response
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from normalizers.pii import mask_pii
 from normalizers.time import now_shanghai
@@ -25,7 +25,7 @@ def json_error(status: int, code: str, message: str, **extra: object) -> web.Res
     retry_after = extra.pop("retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return web.json_response({"error": code, "message": message, **extra}, status=status, headers=headers)
+    return json_response({"error": code, "message": message, **extra}, status=status, headers=headers)
 
 
 class PayloadTooLarge(ChannelError):
@@ -41,7 +41,7 @@ def error_middleware_factory() -> Middleware:
         try:
             return await handler(request)
         except ChannelError as exc:
-            return web.json_response(exc.to_json_dict(), status=exc.status)
+            return json_response(exc.to_json_dict(), status=exc.status)
         except (ServiceUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             # Redis is down (at the nonce check, the dedupe claim or the enqueue): nothing was
             # taken, and the sender must know to retry.
@@ -67,7 +67,7 @@ def error_middleware_factory() -> Middleware:
 
 
 def _http_json(exc: web.HTTPException) -> web.Response:
-    response = web.json_response(
+    response = json_response(
         {"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason}, status=exc.status
     )
     for name in ("Allow", "Retry-After", "WWW-Authenticate"):

@@ -25,6 +25,7 @@ import jinja2
 from aiohttp import BasicAuth, web
 from multidict import MultiMapping
 
+from channels.base import json_response
 from domain import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason
 from domain.taxonomy import CATEGORY_LABELS, DOMAIN_LABELS
 from gateway import keys
@@ -160,15 +161,14 @@ async def list_tickets(request: web.Request) -> web.Response:
     total, tickets = await asyncio.to_thread(_page, store, filters, per_page, (page - 1) * per_page)
     forwarding = _forwarding(request)
     if _wants_json(request):
-        return web.json_response(
+        return json_response(
             {
                 "forwarding": forwarding,
                 "total": total,
                 "page": page,
                 "per_page": per_page,
                 "tickets": [_ticket_json(ticket) for ticket in tickets],
-            },
-            dumps=_dumps,
+            }
         )
     pages = max(1, math.ceil(total / per_page))
     return _html(
@@ -194,7 +194,7 @@ async def show_ticket(request: web.Request) -> web.Response:
     if _wants_json(request):
         if ticket is None:
             return json_error(404, "not_found", f"no ticket {ticket_no} in the local ticket store")
-        return web.json_response({"forwarding": _forwarding(request), **_ticket_json(ticket)}, dumps=_dumps)
+        return json_response({"forwarding": _forwarding(request), **_ticket_json(ticket)})
     return _html(
         "admin_ticket.html",
         status=200 if ticket is not None else 404,
@@ -258,10 +258,6 @@ def _forwarding(request: web.Request) -> str:
 
 def _ticket_json(ticket: StoredTicket) -> dict[str, Any]:
     return {"stored_at": ticket.stored_at.isoformat(), "event": json.loads(ticket.event_json)}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _pretty(event_json: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,7 +160,7 @@ def _open(path: Path) -> sqlite3.Connection:
     # RQ job reports success. check_same_thread=False: the store's lock serialises the threads.
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         # FULL, not WAL's usual NORMAL: once add() returns the job is finished and its Redis copy
         # gone, so the row must survive a power cut ("nothing accepted is lost").
         conn.execute("PRAGMA synchronous=FULL")
@@ -177,6 +178,23 @@ def _open(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL once. Asking is free; switching answers "database is locked" at once, without
+    waiting on the busy timeout, while another process writes — so only switch when needed, and
+    wait out a concurrent writer (a gateway opening the store while its worker adds a ticket)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() == "wal":
+            return
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _stored(event_json: str, stored_at: str) -> StoredTicket:

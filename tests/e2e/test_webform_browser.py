@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -45,6 +46,8 @@ async def server(settings: Settings) -> AsyncIterator[TestServer]:
 @pytest.fixture
 async def page(server: TestServer) -> AsyncIterator[Any]:
     if not HAS_CHROMIUM:
+        if os.environ.get("HOTLINE_REQUIRE_BROWSER"):  # CI installs it: a missing browser is a failure there
+            pytest.fail(f"{CHROMIUM} is missing but HOTLINE_REQUIRE_BROWSER is set")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.async_api import async_playwright
 

@@ -199,3 +199,37 @@ def test_close_is_idempotent_and_the_store_reopens(store: TicketStore) -> None:
     store.close()
     store.close()
     assert store.count() == 1
+
+
+def test_stores_opened_together_on_a_fresh_file(tmp_path: Path) -> None:
+    """A gateway and its worker both open a store that does not exist yet, at the same moment:
+    switching a new file to WAL must not fail either of them with "database is locked"."""
+    for attempt in range(30):
+        path = tmp_path / f"fresh-{attempt}.sqlite3"
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def open_and_add(
+            n: int,
+            path: Path = path,
+            barrier: threading.Barrier = barrier,
+            errors: list[BaseException] = errors,
+            first: int = attempt * 10,
+        ) -> None:
+            barrier.wait()
+            try:
+                store = TicketStore(path)
+                store.add(make_event(first + n + 1))
+                store.close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_and_add, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        check = TicketStore(path)
+        assert check.count() == 4
+        check.close()
