@@ -97,26 +97,18 @@ def _deliver(context: forwarding.ForwardingContext, ticket: TicketEvent, url: st
         with context.http.stream("POST", url, content=body, headers=headers) as response:
             status = response.status_code
             answer = _read_capped(response, RESPONSE_KEEP_BYTES)
-    except httpx.TimeoutException as exc:
+    except httpx.RequestError as exc:  # time-outs, refused and reset connections
         elapsed_ms = _ms_since(started)
+        what = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
         log.warning(
-            "ticket %s: ticket core timed out after %.0f ms (%s); %s",
+            "ticket %s: ticket core %s after %.0f ms (%s); %s",
             ticket.ticket_no,
+            what,
             elapsed_ms,
             type(exc).__name__,
             _retries_note(),
         )
-        raise TransientDeliveryError(f"ticket core timed out after {elapsed_ms:.0f} ms: {exc!r}") from exc
-    except httpx.RequestError as exc:
-        elapsed_ms = _ms_since(started)
-        log.warning(
-            "ticket %s: ticket core unreachable after %.0f ms (%s); %s",
-            ticket.ticket_no,
-            elapsed_ms,
-            type(exc).__name__,
-            _retries_note(),
-        )
-        raise TransientDeliveryError(f"ticket core unreachable: {exc!r}") from exc
+        raise TransientDeliveryError(f"ticket core {what} after {elapsed_ms:.0f} ms: {exc!r}") from exc
 
     elapsed_ms = _ms_since(started)
     outcome = classify(status)
