@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from queue_workers.ticket_store import TicketStore
 from queue_workers.worker import run_worker
 from tests.conftest import TICKET_CORE_SECRET, GatewayStarter, signed_headers
 from tests.fake_ticket_core import Answer, FakeTicketCore
+from tests.webform_support import hidden_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -353,3 +355,45 @@ async def test_a_redelivered_job_is_stored_once(
     finally:
         store.close()
     assert _failed(redis_client).count == 0
+
+
+async def test_both_channels_reach_the_core_once_each(
+    make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
+) -> None:
+    settings = _core_settings(make_settings, ticket_core)
+    client = await start_gateway(settings)
+    app_reply = await _submit(client)
+
+    page = await client.get("/form")
+    token, request_id = hidden_fields(await page.text())
+    form = {
+        "csrf_token": token,
+        "request_id": request_id,
+        "category": "suggestion",
+        "domain": "highway",
+        "description": "建议在G15沈海高速广州段增加服务区的充电桩数量，节假日排队太久。",
+        "name": "",
+        "phone": "",
+        "place": "G15沈海高速",
+        "occurred_at": "",
+    }
+    posted = await client.post("/form", data=form)
+    assert posted.status == 200, await posted.text()
+    form_ticket = re.search(r"12328-\d{8}-\d{6}", await posted.text())
+    assert form_ticket is not None
+    again = await client.post("/form", data=form)  # a double tap on "submit": same ticket, no new event
+    assert form_ticket.group(0) in await again.text()
+
+    assert await _drain(settings) is True
+    by_ticket = {received.event["ticket_no"]: received for received in ticket_core.received}
+    assert set(by_ticket) == {app_reply["ticket_no"], form_ticket.group(0)}
+    assert len(ticket_core.received) == 2
+    assert all(received.signature_ok and received.key_matches for received in ticket_core.received)
+    webform_event = by_ticket[form_ticket.group(0)].event
+    assert (webform_event["channel"], webform_event["category"], webform_event["domain"]) == (
+        "webform",
+        "suggestion",
+        "highway",
+    )
+    assert webform_event["idempotency_key"] == request_id
+    _assert_queue_empty(redis_client)
