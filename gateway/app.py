@@ -18,7 +18,6 @@ from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
 from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, TicketNumbers
 from gateway.uploads import UploadStore
-from queue_workers.settings import FORWARD_QUEUE
 from queue_workers.ticket_store import TicketStore
 
 log = logging.getLogger(__name__)
@@ -80,10 +79,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     client = app[keys.REDIS]
     enqueuer = BatchingEnqueuer(
-        app[keys.REDIS_SYNC],
-        FORWARD_QUEUE,
-        settings.forward_retry_schedule,
-        job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30,
+        app[keys.REDIS_SYNC], job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30
     )
     app[keys.ENQUEUER] = enqueuer
     app[keys.PIPELINE] = IntakePipeline(
@@ -93,6 +89,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
         enqueuer=enqueuer,
         dedupe_ttl_s=settings.dedupe_ttl_s,
         dedupe_wait_s=settings.dedupe_wait_s,
+        forward_retry_schedule=tuple(settings.forward_retry_schedule),
     )
     # The web form's CSRF tokens are signed with the same key as the upload URLs.
     services = ChannelServices(nonces=RedisNonceStore(client), signer=app[keys.SIGNER])

@@ -10,7 +10,8 @@ from domain import Decision, DecisionKind, Intake, Routing
 
 
 class Decider(Protocol):
-    def decide(self, intake: Intake) -> Decision: ...
+    # Async so a step may await (a knowledge-base reload, a slow model) without blocking the loop.
+    async def decide(self, intake: Intake) -> Decision: ...
 
 
 class AcceptAsChosen:
@@ -19,7 +20,7 @@ class AcceptAsChosen:
     def __init__(self, region_code: str) -> None:
         self._region_code = region_code
 
-    def decide(self, intake: Intake) -> Decision:
+    async def decide(self, intake: Intake) -> Decision:
         return Decision(
             decision=DecisionKind.ACCEPTED,
             category=intake.category_hint,

@@ -1,11 +1,11 @@
 """Enqueueing to RQ without blocking the event loop, in batches.
 
 RQ's API is synchronous and one `Queue.enqueue()` costs several Redis round trips. Requests hand
-their job to one flusher thread instead; it takes whatever has gathered, writes it with
-`Queue.enqueue_many()` into a single MULTI/EXEC pipeline — together with each submission's dedupe
-reply, so a job and the reply a repeat will get are stored together or not at all — and then
-wakes the waiting requests. Jobs keep RQ's own format (JSON serializer), so `rq` tools and any RQ
-worker can read them.
+their writes to one flusher thread instead; it takes whatever has gathered and writes it all —
+jobs with `Queue.enqueue_many()`, delayed jobs with `Queue.schedule_job()`, and each
+submission's own keys (the reply a repeat will get, conversation state) — in a single MULTI/EXEC,
+so a submission's job and its state are stored together or not at all. Then it wakes the waiting
+requests. Jobs keep RQ's own format (JSON serializer), so `rq` tools and any RQ worker read them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import asyncio
 import logging
 import queue
 import threading
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import redis
@@ -28,16 +30,41 @@ _STOP = object()
 
 
 class EnqueueFailed(Exception):
-    """The job could not be written to Redis; nothing of this submission is acknowledged."""
+    """The writes could not be made in Redis; nothing of this submission is acknowledged."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One RQ job: `func` (dotted path) called with `payload`; scheduled when `run_at` is set."""
+
+    queue: str
+    func: str
+    payload: dict[str, Any]
+    job_id: str
+    description: str
+    retry_schedule: tuple[int, ...] = ()
+    run_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyWrite:
+    key: str
+    value: bytes
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """Everything one submission writes; applied atomically with the rest of its batch."""
+
+    jobs: tuple[JobSpec, ...] = ()
+    keys: tuple[KeyWrite, ...] = ()
+    deletes: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
-class JobRequest:
-    job_id: str
-    payload: dict[str, Any]
-    reply_key: str
-    reply: bytes
-    reply_ttl_s: int
+class _Request:
+    writes: Writes
     loop: asyncio.AbstractEventLoop = field(repr=False)
     done: asyncio.Future[None] = field(repr=False)
 
@@ -46,25 +73,23 @@ class BatchingEnqueuer:
     def __init__(
         self,
         connection: redis.Redis,
-        queue_name: str,
-        retry_schedule: list[int],
         *,
         job_timeout_s: int = 120,
         failure_ttl_s: int = 90 * 24 * 3600,
         max_batch: int = 256,
     ) -> None:
-        self._queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
         self._connection = connection
-        self._retry = Retry(max=len(retry_schedule), interval=retry_schedule) if retry_schedule else None
+        self._queues: dict[str, Queue] = {}
         self._job_timeout_s = job_timeout_s
         self._failure_ttl_s = failure_ttl_s
         self._max_batch = max_batch
-        self._inbox: queue.SimpleQueue[JobRequest | object] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
-    @property
-    def queue(self) -> Queue:
-        return self._queue
+    def queue(self, name: str) -> Queue:
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self._connection, serializer=JSONSerializer)
+        return self._queues[name]
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="rq-flusher", daemon=True)
@@ -78,16 +103,14 @@ class BatchingEnqueuer:
         await asyncio.to_thread(self._thread.join)
         self._thread = None
 
-    async def enqueue(
-        self, job_id: str, payload: dict[str, Any], reply_key: str, reply: bytes, ttl_s: int
-    ) -> None:
-        """Return once the job and the reply are in Redis; raise `EnqueueFailed` otherwise."""
+    async def write(self, writes: Writes) -> None:
+        """Return once everything in `writes` is in Redis; raise `EnqueueFailed` otherwise."""
         if self._thread is None:
             raise EnqueueFailed("enqueuer is not running")
         loop = asyncio.get_running_loop()
-        request = JobRequest(job_id, payload, reply_key, reply, ttl_s, loop, loop.create_future())
+        request = _Request(writes, loop, loop.create_future())
         self._inbox.put(request)
-        # Shielded: a cancelled request must not hide whether its job was written.
+        # Shielded: a cancelled request must not hide whether its writes were made.
         await asyncio.shield(request.done)
 
     def _run(self) -> None:
@@ -96,7 +119,7 @@ class BatchingEnqueuer:
             first = self._inbox.get()
             if first is _STOP:
                 break
-            batch: list[JobRequest] = [first]  # type: ignore[list-item]
+            batch: list[_Request] = [first]  # type: ignore[list-item]
             while len(batch) < self._max_batch:
                 try:
                     item = self._inbox.get_nowait()
@@ -108,34 +131,47 @@ class BatchingEnqueuer:
                 batch.append(item)  # type: ignore[arg-type]
             self._flush(batch)
 
-    def _flush(self, batch: list[JobRequest]) -> None:
+    def _flush(self, batch: list[_Request]) -> None:
         error: BaseException | None = None
         try:
             with self._connection.pipeline(transaction=True) as pipe:
-                self._queue.enqueue_many(
-                    [
-                        Queue.prepare_data(
-                            FORWARD_FUNC,
-                            args=(request.payload,),
-                            job_id=request.job_id,
-                            timeout=self._job_timeout_s,
-                            result_ttl=0,
-                            failure_ttl=self._failure_ttl_s,
-                            retry=self._retry,
-                            description=f"forward {request.payload.get('ticket_no', request.job_id)}",
-                        )
-                        for request in batch
-                    ],
-                    pipeline=pipe,
-                )
+                self._add_jobs(pipe, [job for request in batch for job in request.writes.jobs])
                 for request in batch:
-                    pipe.set(request.reply_key, request.reply, ex=request.reply_ttl_s)
+                    for write in request.writes.keys:
+                        pipe.set(write.key, write.value, ex=write.ttl_s)
+                    if request.writes.deletes:
+                        pipe.delete(*request.writes.deletes)
                 pipe.execute()
         except Exception as exc:  # every failure is reported to each waiting request
-            log.warning("enqueue of %d jobs failed: %s", len(batch), type(exc).__name__)
+            log.warning("write of a batch of %d submissions failed: %s", len(batch), type(exc).__name__)
             error = exc
         for request in batch:
             request.loop.call_soon_threadsafe(_settle, request.done, error)
+
+    def _add_jobs(self, pipe: Any, jobs: list[JobSpec]) -> None:
+        queued: dict[str, list[Any]] = defaultdict(list)
+        for spec in jobs:
+            retry = (
+                Retry(max=len(spec.retry_schedule), interval=list(spec.retry_schedule))
+                if spec.retry_schedule
+                else None
+            )
+            options: dict[str, Any] = {
+                "args": (spec.payload,),
+                "job_id": spec.job_id,
+                "timeout": self._job_timeout_s,
+                "result_ttl": 0,
+                "failure_ttl": self._failure_ttl_s,
+                "retry": retry,
+                "description": spec.description,
+            }
+            target = self.queue(spec.queue)
+            if spec.run_at is None:
+                queued[spec.queue].append(Queue.prepare_data(spec.func, **options))
+            else:
+                target.schedule_job(target.create_job(spec.func, **options), spec.run_at, pipeline=pipe)
+        for name, datas in queued.items():
+            self.queue(name).enqueue_many(datas, pipeline=pipe)
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -16,11 +16,12 @@ import uuid
 import redis.exceptions
 
 from domain import Intake, IntakeReply, TicketEvent
-from gateway import redis_keys
 from gateway.decide import Decider
-from gateway.enqueue import BatchingEnqueuer, EnqueueFailed
+from gateway.enqueue import FORWARD_FUNC, BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, Writes
 from gateway.replies import build_reply
 from gateway.state import CLAIM_PREFIX, DedupeStore, TicketNumbers
+from queue_workers import redis_keys
+from queue_workers.settings import FORWARD_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class IntakePipeline:
         enqueuer: BatchingEnqueuer,
         dedupe_ttl_s: int,
         dedupe_wait_s: float,
+        forward_retry_schedule: tuple[int, ...] = (),
     ) -> None:
         self._dedupe = dedupe
         self._numbers = numbers
@@ -56,6 +58,7 @@ class IntakePipeline:
         self._enqueuer = enqueuer
         self._dedupe_ttl_s = dedupe_ttl_s
         self._dedupe_wait_s = dedupe_wait_s
+        self._forward_retry_schedule = forward_retry_schedule
 
     async def submit(self, intake: Intake) -> IntakeReply:
         key = redis_keys.dedupe(intake.channel.value, intake.idempotency_key)
@@ -88,7 +91,7 @@ class IntakePipeline:
             await asyncio.sleep(0.05)
 
     async def _accept(self, intake: Intake, key: str) -> IntakeReply:
-        decision = self._decider.decide(intake)
+        decision = await self._decider.decide(intake)
         ticket_no = await self._numbers.next(intake.received_at)
         event = TicketEvent(
             event_id=uuid.uuid4(),
@@ -111,12 +114,11 @@ class IntakePipeline:
             source=intake.source,
         )
         reply = build_reply(ticket_no, decision)
-        await self._enqueuer.enqueue(
-            str(event.event_id),
-            event.to_json_dict(),
-            key,
-            reply.model_dump_json().encode(),
-            self._dedupe_ttl_s,
+        await self._enqueuer.write(
+            Writes(
+                jobs=(self.forward_job(event),),
+                keys=(KeyWrite(key, reply.model_dump_json().encode(), self._dedupe_ttl_s),),
+            )
         )
         log.info(
             "ticket %s via %s: %s category=%s domain=%s",
@@ -127,6 +129,16 @@ class IntakePipeline:
             decision.domain,
         )
         return reply
+
+    def forward_job(self, event: TicketEvent) -> JobSpec:
+        return JobSpec(
+            queue=FORWARD_QUEUE,
+            func=FORWARD_FUNC,
+            payload=event.to_json_dict(),
+            job_id=str(event.event_id),
+            description=f"forward {event.ticket_no}",
+            retry_schedule=self._forward_retry_schedule,
+        )
 
     async def _release(self, key: str, token: str) -> None:
         # If Redis is gone the claim expires on its own; a retry before then gets StillInProgress.

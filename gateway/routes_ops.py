@@ -6,6 +6,7 @@ import redis.exceptions
 from aiohttp import web
 
 from gateway import keys
+from queue_workers.settings import FORWARD_QUEUE
 
 routes = web.RouteTableDef()
 
@@ -20,7 +21,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready to take submissions: Redis answers. Reports the forwarding queue's depth."""
     client = request.app[keys.REDIS]
-    queue = request.app[keys.ENQUEUER].queue
+    queue = request.app[keys.ENQUEUER].queue(FORWARD_QUEUE)
     try:
         await client.ping()
         depth = await client.llen(queue.key)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from gateway import redis_keys
+from queue_workers import redis_keys
 
 # Deletes the claim only while it still holds our own token: once the reply has replaced it (the
 # enqueue went through after all), a late release must not open the door to a second ticket.

@@ -16,10 +16,10 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from domain import ChannelName, Citizen, Content, Intake, Source
-from gateway import redis_keys
 from gateway.decide import AcceptAsChosen
 from gateway.enqueue import BatchingEnqueuer
 from gateway.pipeline import IntakePipeline, ServiceUnavailable
+from queue_workers import redis_keys
 from queue_workers.settings import FORWARD_QUEUE
 from tests.conftest import signed_headers
 
@@ -53,7 +53,7 @@ def _pipeline(
 ) -> tuple[IntakePipeline, BatchingEnqueuer]:
     from gateway.state import DedupeStore, TicketNumbers
 
-    enqueuer = BatchingEnqueuer(enqueue_connection, FORWARD_QUEUE, [0])
+    enqueuer = BatchingEnqueuer(enqueue_connection)
     enqueuer.start()
     pipeline = IntakePipeline(
         dedupe=DedupeStore(async_redis),

@@ -1,4 +1,7 @@
-"""Every Redis key the gateway writes, in one place (RQ's own keys are RQ's business)."""
+"""Every Redis key the gateway and its workers write, in one place (RQ's own keys are RQ's).
+
+In `queue_workers/` so that both sides can import it (the web layer depends on the workers, never
+the other way round)."""
 
 from __future__ import annotations
 
