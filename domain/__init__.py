@@ -5,6 +5,7 @@ Imports no adapter (no aiohttp, no Redis, no RQ): every other package depends on
 
 from domain.intake import Decision, Intake
 from domain.reply import IntakeReply
+from domain.supplement import SUPPLEMENT_SCHEMA_ID, SupplementKind, TicketSupplement
 from domain.taxonomy import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason
 from domain.ticket_event import (
     SCHEMA_ID,
@@ -21,6 +22,7 @@ from domain.ticket_event import (
 
 __all__ = [
     "SCHEMA_ID",
+    "SUPPLEMENT_SCHEMA_ID",
     "Answer",
     "Attachment",
     "Category",
@@ -38,5 +40,7 @@ __all__ = [
     "RefusalReason",
     "Routing",
     "Source",
+    "SupplementKind",
     "TicketEvent",
+    "TicketSupplement",
 ]

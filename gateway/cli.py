@@ -69,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--name", help="worker name (default: RQ's)")
     worker.set_defaults(run=_worker)
 
-    schema = commands.add_parser("schema", help="print the TicketEvent v1 JSON Schema")
+    schema = commands.add_parser("schema", help="print an event's JSON Schema")
+    schema.add_argument(
+        "kind", nargs="?", choices=("ticket-event", "ticket-supplement"), default="ticket-event"
+    )
     schema.set_defaults(run=_schema)
     return parser
 
@@ -92,9 +95,11 @@ def _with_redis(settings: Settings) -> tuple[Settings, EmbeddedRedis | None]:
 
 
 def _schema(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.supplement import ticket_supplement_json_schema
     from domain.ticket_event import ticket_event_json_schema
 
-    sys.stdout.write(ticket_event_json_schema())
+    render = ticket_supplement_json_schema if args.kind == "ticket-supplement" else ticket_event_json_schema
+    sys.stdout.write(render())
     return 0
 
 

@@ -7,7 +7,7 @@ error that names the variable, never a silent `None` deep in a request.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -61,6 +61,32 @@ class Settings(WorkerSettings):
     )
     shutdown_grace_s: float = Field(default=30.0, gt=0, description="Drain time on SIGTERM, seconds")
     log_level: str = Field(default="INFO", description="Logging level")
+    wechat_token: SecretStr | None = Field(default=None, description="WeChat server-configuration Token")
+    wechat_aes_key: SecretStr | None = Field(
+        default=None, description="WeChat EncodingAESKey (43 chars; compatible and safe modes)"
+    )
+    wechat_reply_budget_s: float = Field(
+        default=3.5, gt=0, lt=5, description="Time to answer WeChat passively; later: customer-service API"
+    )
+    wechat_media_window_s: int = Field(
+        default=600, gt=0, description="Photos/voice/locations this soon after a text join its ticket"
+    )
+    wechat_conversation_ttl_s: int = Field(
+        default=1800, gt=0, description="How long a question for missing facts waits for the answer"
+    )
+    wechat_location_ttl_s: int = Field(
+        default=600, gt=0, description="How long a reported location is kept for the citizen's next ticket"
+    )
+    wechat_menu: dict[str, Literal["complaint", "inquiry", "suggestion", "progress", "help"]] = Field(
+        default_factory=lambda: {
+            "COMPLAINT": "complaint",
+            "INQUIRY": "inquiry",
+            "SUGGESTION": "suggestion",
+            "PROGRESS": "progress",
+            "HELP": "help",
+        },
+        description="Menu CLICK keys → action, JSON object",
+    )
 
     @field_validator("channels", "trusted_proxies", mode="before")
     @classmethod

@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 FORWARD_QUEUE = "hotline.forward"
+# Messages to citizens sent after the synchronous window (WeChat customer-service API, 12345 returns).
+REPLY_QUEUE = "hotline.replies"
 
 
 def default_retry_schedule(
@@ -43,8 +45,19 @@ class WorkerSettings(BaseSettings):
         default_factory=default_retry_schedule,
         description="Seconds between delivery attempts, comma-separated; its length is the number of retries",
     )
+    reply_retry_schedule: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [5, 30, 120, 600],
+        description="Seconds between attempts to send a late reply to a citizen, comma-separated",
+    )
+    wechat_app_id: str | None = Field(default=None, description="WeChat official account AppId")
+    wechat_app_secret: SecretStr | None = Field(
+        default=None, description="WeChat AppSecret (customer-service messages after the 5-second window)"
+    )
+    wechat_api_url: str = Field(
+        default="https://api.weixin.qq.com", description="Base URL of the WeChat API (tests: a local server)"
+    )
 
-    @field_validator("forward_retry_schedule", mode="before")
+    @field_validator("forward_retry_schedule", "reply_retry_schedule", mode="before")
     @classmethod
     def _parse_schedule(cls, value: object) -> object:
         if isinstance(value, str):
@@ -54,7 +67,7 @@ class WorkerSettings(BaseSettings):
                 raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE must be comma-separated seconds") from exc
         return value
 
-    @field_validator("forward_retry_schedule")
+    @field_validator("forward_retry_schedule", "reply_retry_schedule")
     @classmethod
     def _check_schedule(cls, value: list[int]) -> list[int]:
         if any(delay < 0 for delay in value):

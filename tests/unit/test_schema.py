@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain import Citizen, Content, Routing, Source, TicketEvent
+from domain.supplement import ticket_supplement_json_schema
 from domain.ticket_event import ticket_event_json_schema
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema" / "ticket-event.v1.json"
@@ -19,6 +20,13 @@ SCHEMA_FILE = Path(__file__).parents[2] / "schema" / "ticket-event.v1.json"
 def test_schema_file_matches_model() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == ticket_event_json_schema(), (
         "schema/ticket-event.v1.json is stale: run `hotline-gateway schema > schema/ticket-event.v1.json`"
+    )
+
+
+def test_supplement_schema_file_matches_model() -> None:
+    path = SCHEMA_FILE.with_name("ticket-supplement.v1.json")
+    assert path.read_text(encoding="utf-8") == ticket_supplement_json_schema(), (
+        "run `hotline-gateway schema ticket-supplement > schema/ticket-supplement.v1.json`"
     )
 
 
