@@ -55,9 +55,7 @@ class SignedAppMessage:
 class AppChannel(Channel[SignedAppMessage]):
     name: ClassVar[str] = "app"
 
-    def __init__(
-        self, keys: Mapping[str, SecretStr], nonces: NonceStore, clock_skew_s: int = TIMESTAMP_SKEW_S
-    ):
+    def __init__(self, keys: Mapping[str, SecretStr], nonces: NonceStore, clock_skew_s: int = TIMESTAMP_SKEW_S):
         self._keys = dict(keys)
         self._nonces = nonces
         self._skew = clock_skew_s
@@ -65,9 +63,7 @@ class AppChannel(Channel[SignedAppMessage]):
     @classmethod
     def from_settings(cls, settings: AppSettings, services: ChannelServices) -> AppChannel:
         if not settings.app_keys:
-            raise ChannelConfigError(
-                'app channel: HOTLINE_APP_KEYS is empty (JSON object {"key id": "secret"})'
-            )
+            raise ChannelConfigError('app channel: HOTLINE_APP_KEYS is empty (JSON object {"key id": "secret"})')
         return cls(settings.app_keys, services.nonces)
 
     async def verify(self, inbound: Inbound) -> None:

@@ -140,9 +140,7 @@ class Channel(ABC, Generic[NativeT]):
         """The channel's own reply format."""
 
 
-def json_response(
-    data: object, *, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
+def json_response(data: object, *, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """JSON with Chinese kept as UTF-8 (readable in logs, curl and app consoles, and shorter)."""
     return web.json_response(data, status=status, headers=headers, dumps=_dumps)
 

@@ -232,9 +232,7 @@ class WebForm(BaseModel):
         """The same form with each photo's stored URL, in order."""
         if len(urls) != len(self.photos):
             raise ValueError(f"{len(urls)} URLs for {len(self.photos)} photos")
-        photos = tuple(
-            photo.model_copy(update={"url": url}) for photo, url in zip(self.photos, urls, strict=True)
-        )
+        photos = tuple(photo.model_copy(update={"url": url}) for photo, url in zip(self.photos, urls, strict=True))
         return self.model_copy(update={"photos": photos})
 
 
@@ -244,10 +242,8 @@ def field_messages(exc: ValidationError) -> dict[str, str]:
     for error in exc.errors(include_url=False, include_input=False, include_context=False):
         loc = error["loc"]
         field = str(loc[0]) if loc else "form"
-        if error["type"] == ERROR_TYPE:
-            message = error["msg"]
-        else:
-            message = FIELD_MESSAGES.get(field, "填写的内容不正确")
+        # Our own validators speak Chinese already; pydantic's built-in messages do not.
+        message = error["msg"] if error["type"] == ERROR_TYPE else FIELD_MESSAGES.get(field, "填写的内容不正确")
         if field == "photos" and len(loc) > 1 and isinstance(loc[1], int):
             message = f"第{loc[1] + 1}张照片：{message}"
         messages.setdefault(field, message)

@@ -125,9 +125,7 @@ class FormPages:
             response.headers.update(headers)
         return response
 
-    def form(
-        self, view: FormView, *, status: int = 200, headers: Mapping[str, str] | None = None
-    ) -> web.Response:
+    def form(self, view: FormView, *, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
         errors = [(name, view.errors[name]) for name in FIELD_ORDER if name in view.errors]
         errors += [(name, message) for name, message in view.errors.items() if name not in FIELD_ORDER]
         return self.render(

@@ -32,9 +32,7 @@ class TicketSupplement(_Frozen):
         json_schema_extra={"$id": "https://12328.example/schema/ticket-supplement.v1.json"},
     )
 
-    schema_id: Literal["hotline.ticket-supplement/v1"] = Field(
-        default="hotline.ticket-supplement/v1", alias="schema"
-    )
+    schema_id: Literal["hotline.ticket-supplement/v1"] = Field(default="hotline.ticket-supplement/v1", alias="schema")
     event_id: UUID
     ticket_no: Annotated[str, Field(pattern=TICKET_NO_PATTERN, description="The ticket this adds to")]
     kind: SupplementKind = Field(

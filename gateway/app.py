@@ -9,8 +9,17 @@ from aiohttp import web
 
 from channels import Channel, ChannelConfigError, ChannelServices
 from channels.registry import REGISTRY
-from gateway import keys, redis_clients, routes_admin, routes_channels, routes_ops, routes_webform
-from gateway.decide import AcceptAsChosen
+from channels.wechat import WeChatChannel
+from gateway import (
+    keys,
+    redis_clients,
+    routes_admin,
+    routes_channels,
+    routes_ops,
+    routes_webform,
+    routes_wechat,
+)
+from gateway.decide import AcceptAsChosen, Decider
 from gateway.enqueue import BatchingEnqueuer
 from gateway.http import error_middleware_factory
 from gateway.pipeline import IntakePipeline
@@ -18,6 +27,7 @@ from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
 from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, TicketNumbers
 from gateway.uploads import UploadStore
+from gateway.wechat_flow import WeChatFlow
 from queue_workers.ticket_store import TicketStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +47,8 @@ def build_channels(settings: Settings, services: ChannelServices) -> dict[str, C
     return channels
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, decider: Decider | None = None) -> web.Application:
+    """The gateway. `decider` replaces the decision step (tests: a slow or scripted one)."""
     if not settings.redis_url:
         raise ChannelConfigError("HOTLINE_REDIS_URL is required here (the CLI starts an embedded Redis)")
     # The form is the largest body we take; every route reads its own, smaller limit (gateway.http).
@@ -46,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[error_middleware_factory()],
     )
     app[keys.SETTINGS] = settings
+    app[keys.DECIDER] = decider or AcceptAsChosen(settings.region_code)
     key = (
         settings.secret_key.get_secret_value().encode()
         if settings.secret_key
@@ -60,6 +72,8 @@ def create_app(settings: Settings) -> web.Application:
     routes_channels.add_routes(app, settings)
     if "webform" in settings.channels:
         app.router.add_routes(routes_webform.routes)
+    if "wechat" in settings.channels:
+        app.router.add_routes(routes_wechat.routes)
     app.router.add_routes(routes_webform.file_routes)
     return app
 
@@ -78,14 +92,12 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     client = app[keys.REDIS]
-    enqueuer = BatchingEnqueuer(
-        app[keys.REDIS_SYNC], job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30
-    )
+    enqueuer = BatchingEnqueuer(app[keys.REDIS_SYNC], job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30)
     app[keys.ENQUEUER] = enqueuer
     app[keys.PIPELINE] = IntakePipeline(
         dedupe=DedupeStore(client),
         numbers=TicketNumbers(client),
-        decider=AcceptAsChosen(settings.region_code),
+        decider=app[keys.DECIDER],
         enqueuer=enqueuer,
         dedupe_ttl_s=settings.dedupe_ttl_s,
         dedupe_wait_s=settings.dedupe_wait_s,
@@ -94,9 +106,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     # The web form's CSRF tokens are signed with the same key as the upload URLs.
     services = ChannelServices(nonces=RedisNonceStore(client), signer=app[keys.SIGNER])
     app[keys.CHANNELS] = build_channels(settings, services)
-    app[keys.FORM_RATE_LIMITER] = RateLimiter(
-        client, "form", settings.form_rate_limit, settings.form_rate_window_s
-    )
+    app[keys.FORM_RATE_LIMITER] = RateLimiter(client, "form", settings.form_rate_limit, settings.form_rate_window_s)
     app[keys.UPLOADS] = UploadStore(
         settings.data_dir / "uploads",
         app[keys.SIGNER],
@@ -104,9 +114,17 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.upload_url_ttl_s,
         max_bytes=settings.upload_max_bytes,
     )
+    wechat = app[keys.CHANNELS].get("wechat")
+    if isinstance(wechat, WeChatChannel):
+        app[keys.WECHAT_FLOW] = WeChatFlow(
+            channel=wechat, pipeline=app[keys.PIPELINE], redis=client, enqueuer=enqueuer, settings=settings
+        )
     enqueuer.start()
     yield
-    # Runs after the server stopped taking requests: whatever is waiting still reaches Redis.
+    # Runs after the server stopped taking requests: outcomes still being worked out for WeChat
+    # citizens go out, and whatever is waiting still reaches Redis.
+    if keys.WECHAT_FLOW in app:
+        await app[keys.WECHAT_FLOW].drain(settings.shutdown_grace_s)
     await enqueuer.stop()
 
 

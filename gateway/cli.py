@@ -70,18 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=_worker)
 
     schema = commands.add_parser("schema", help="print an event's JSON Schema")
-    schema.add_argument(
-        "kind", nargs="?", choices=("ticket-event", "ticket-supplement"), default="ticket-event"
-    )
+    schema.add_argument("kind", nargs="?", choices=("ticket-event", "ticket-supplement"), default="ticket-event")
     schema.set_defaults(run=_schema)
     return parser
 
 
 def _load_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
-        name: getattr(args, name)
-        for name in ("host", "port", "data_dir")
-        if getattr(args, name, None) is not None
+        name: getattr(args, name) for name in ("host", "port", "data_dir") if getattr(args, name, None) is not None
     }
     settings = Settings(**overrides)
     return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
@@ -177,12 +173,9 @@ def _local_credentials(settings: Settings) -> Settings:
 def _banner(settings: Settings, workers: int, embedded: bool, started: float) -> Any:
     def render() -> str:
         base = f"http://{settings.host}:{settings.port}"
-        redis_line = (
-            f"embedded Redis, data in {settings.data_dir}" if embedded else "Redis at HOTLINE_REDIS_URL"
-        )
+        redis_line = f"embedded Redis, data in {settings.data_dir}" if embedded else "Redis at HOTLINE_REDIS_URL"
         lines = [
-            f"hotline-gateway up: ready in {time.monotonic() - started:.2f} s "
-            f"({workers} worker(s), {redis_line})",
+            f"hotline-gateway up: ready in {time.monotonic() - started:.2f} s ({workers} worker(s), {redis_line})",
             f"  web form        {base}/form",
             f"  app API         POST {base}/api/v1/app/messages",
             f"  tickets (admin) {base}/admin/tickets",

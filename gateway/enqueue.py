@@ -54,12 +54,33 @@ class KeyWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class ListPush:
+    """Newest first, at most `keep` items, the whole list expiring `ttl_s` after the last push."""
+
+    key: str
+    value: bytes
+    keep: int
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class Writes:
     """Everything one submission writes; applied atomically with the rest of its batch."""
 
     jobs: tuple[JobSpec, ...] = ()
     keys: tuple[KeyWrite, ...] = ()
     deletes: tuple[str, ...] = ()
+    pushes: tuple[ListPush, ...] = ()
+    unschedule: tuple[tuple[str, str], ...] = ()  # (queue, job id): taken off RQ's scheduled registry
+
+    def __add__(self, other: Writes) -> Writes:
+        return Writes(
+            self.jobs + other.jobs,
+            self.keys + other.keys,
+            self.deletes + other.deletes,
+            self.pushes + other.pushes,
+            self.unschedule + other.unschedule,
+        )
 
 
 @dataclass(slots=True)
@@ -135,8 +156,15 @@ class BatchingEnqueuer:
         error: BaseException | None = None
         try:
             with self._connection.pipeline(transaction=True) as pipe:
+                for request in batch:
+                    for queue_name, job_id in request.writes.unschedule:
+                        pipe.zrem(self.queue(queue_name).scheduled_job_registry.key, job_id)
                 self._add_jobs(pipe, [job for request in batch for job in request.writes.jobs])
                 for request in batch:
+                    for push in request.writes.pushes:
+                        pipe.lpush(push.key, push.value)
+                        pipe.ltrim(push.key, 0, push.keep - 1)
+                        pipe.expire(push.key, push.ttl_s)
                     for write in request.writes.keys:
                         pipe.set(write.key, write.value, ex=write.ttl_s)
                     if request.writes.deletes:
@@ -149,12 +177,13 @@ class BatchingEnqueuer:
             request.loop.call_soon_threadsafe(_settle, request.done, error)
 
     def _add_jobs(self, pipe: Any, jobs: list[JobSpec]) -> None:
-        queued: dict[str, list[Any]] = defaultdict(list)
+        # RQ refuses one enqueue_many() call holding the same job id twice (two submissions of one
+        # batch writing one job, e.g. an amended ticket): such a job goes into a later call inside
+        # the same transaction, where the later write wins, instead of failing the whole batch.
+        rounds: list[dict[str, list[Any]]] = []
         for spec in jobs:
             retry = (
-                Retry(max=len(spec.retry_schedule), interval=list(spec.retry_schedule))
-                if spec.retry_schedule
-                else None
+                Retry(max=len(spec.retry_schedule), interval=list(spec.retry_schedule)) if spec.retry_schedule else None
             )
             options: dict[str, Any] = {
                 "args": (spec.payload,),
@@ -166,12 +195,19 @@ class BatchingEnqueuer:
                 "description": spec.description,
             }
             target = self.queue(spec.queue)
-            if spec.run_at is None:
-                queued[spec.queue].append(Queue.prepare_data(spec.func, **options))
-            else:
+            if spec.run_at is not None:
                 target.schedule_job(target.create_job(spec.func, **options), spec.run_at, pipeline=pipe)
-        for name, datas in queued.items():
-            self.queue(name).enqueue_many(datas, pipeline=pipe)
+                continue
+            data = Queue.prepare_data(spec.func, **options)
+            for queued in rounds:
+                if all(other.job_id != spec.job_id for other in queued[spec.queue]):
+                    queued[spec.queue].append(data)
+                    break
+            else:
+                rounds.append(defaultdict(list, {spec.queue: [data]}))
+        for queued in rounds:
+            for name, datas in queued.items():
+                self.queue(name).enqueue_many(datas, pipeline=pipe)
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

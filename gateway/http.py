@@ -67,9 +67,7 @@ def error_middleware_factory() -> Middleware:
 
 
 def _http_json(exc: web.HTTPException) -> web.Response:
-    response = json_response(
-        {"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason}, status=exc.status
-    )
+    response = json_response({"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason}, status=exc.status)
     for name in ("Allow", "Retry-After", "WWW-Authenticate"):
         if name in exc.headers:
             response.headers[name] = exc.headers[name]

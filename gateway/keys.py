@@ -7,12 +7,14 @@ from aiohttp import web
 from redis.asyncio import Redis as AsyncRedis
 
 from channels.base import Channel
+from gateway.decide import Decider
 from gateway.enqueue import BatchingEnqueuer
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
 from gateway.signing import Signer
 from gateway.state import RateLimiter
 from gateway.uploads import UploadStore
+from gateway.wechat_flow import WeChatFlow
 from queue_workers.ticket_store import TicketStore
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,3 +27,5 @@ SIGNER = web.AppKey("signer", Signer)
 FORM_RATE_LIMITER = web.AppKey("form_rate_limiter", RateLimiter)
 UPLOADS = web.AppKey("uploads", UploadStore)
 TICKET_STORE = web.AppKey("ticket_store", TicketStore)
+WECHAT_FLOW = web.AppKey("wechat_flow", WeChatFlow)
+DECIDER = web.AppKey("decider", Decider)

@@ -3,6 +3,9 @@
 A submission is acknowledged only after its job (and the reply a repeat will get) is in Redis.
 If Redis fails, the citizen gets a 503 and nothing of the submission stays behind but, at most,
 a ticket number that was never used.
+
+Besides new tickets it takes supplements (more material for an existing ticket) and amendments
+(the answer to a question for missing facts, merged into a ticket that is being held).
 """
 
 from __future__ import annotations
@@ -12,10 +15,21 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import redis.exceptions
 
-from domain import Intake, IntakeReply, TicketEvent
+from domain import (
+    DecisionKind,
+    Intake,
+    IntakeReply,
+    SupplementKind,
+    TicketEvent,
+    TicketSupplement,
+)
+from domain.intake import Decision
 from gateway.decide import Decider
 from gateway.enqueue import FORWARD_FUNC, BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, Writes
 from gateway.replies import build_reply
@@ -25,7 +39,12 @@ from queue_workers.settings import FORWARD_QUEUE
 
 log = logging.getLogger(__name__)
 
+FORWARD_SUPPLEMENT_FUNC = "queue_workers.forward.forward_supplement"
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, EnqueueFailed)
+
+# What a caller adds to a new ticket's writes (conversation state, say), given the event and reply.
+ExtraWrites = Callable[[TicketEvent, IntakeReply], Writes]
+NO_WRITES = Writes()
 
 
 class ServiceUnavailable(Exception):
@@ -60,14 +79,36 @@ class IntakePipeline:
         self._dedupe_wait_s = dedupe_wait_s
         self._forward_retry_schedule = forward_retry_schedule
 
-    async def submit(self, intake: Intake) -> IntakeReply:
+    async def submit(
+        self, intake: Intake, *, extra: ExtraWrites | None = None, hold_needs_info_s: int | None = None
+    ) -> IntakeReply:
+        """A new ticket. With `hold_needs_info_s`, a `needs_info` ticket is not forwarded at once:
+        its delivery is scheduled that much later, so an answer can still be merged in (`amend`)."""
+        return await self._once(intake, lambda key: self._accept(intake, key, extra, hold_needs_info_s))
+
+    async def supplement(
+        self, intake: Intake, *, ticket_no: str, kind: SupplementKind, message: str, extra: Writes = NO_WRITES
+    ) -> IntakeReply:
+        """More material for `ticket_no`, forwarded as a `TicketSupplement`; `message` is the reply."""
+        return await self._once(intake, lambda key: self._add_supplement(intake, key, ticket_no, kind, message, extra))
+
+    async def amend(self, held: TicketEvent, answer: Intake, *, extra: Writes = NO_WRITES) -> IntakeReply:
+        """Merge the citizen's answer into a held ticket, decide again and forward it now.
+
+        The held delivery (scheduled job, same id) is taken off the schedule in the same
+        transaction as the amended event is queued under that id, so exactly one version reaches
+        the ticketing core, with the same `event_id` and `ticket_no`.
+        """
+        return await self._once(answer, lambda key: self._amend(held, answer, key, extra))
+
+    async def _once(self, intake: Intake, work: Callable[[str], Awaitable[IntakeReply]]) -> IntakeReply:
         key = redis_keys.dedupe(intake.channel.value, intake.idempotency_key)
         try:
             claim = await self._claim_or_replay(key)
             if isinstance(claim, IntakeReply):
                 return claim
             try:
-                return await self._accept(intake, key)
+                return await work(key)
             except _UNAVAILABLE:
                 await self._release(key, claim)
                 raise
@@ -90,44 +131,91 @@ class IntakePipeline:
                 raise StillInProgress
             await asyncio.sleep(0.05)
 
-    async def _accept(self, intake: Intake, key: str) -> IntakeReply:
+    async def _accept(
+        self, intake: Intake, key: str, extra: ExtraWrites | None, hold_needs_info_s: int | None
+    ) -> IntakeReply:
         decision = await self._decider.decide(intake)
         ticket_no = await self._numbers.next(intake.received_at)
-        event = TicketEvent(
-            event_id=uuid.uuid4(),
-            ticket_no=ticket_no,
-            idempotency_key=intake.idempotency_key,
-            channel=intake.channel,
-            received_at=intake.received_at,
-            citizen=intake.citizen,
-            content=intake.content,
-            category=decision.category,
-            domain=decision.domain,
-            decision=decision.decision,
-            reason=decision.reason,
-            redirect=decision.redirect,
-            urgent=decision.urgent,
-            answer=decision.answer,
-            missing_facts=decision.missing_facts,
-            routing=decision.routing,
-            deadlines=decision.deadlines,
-            source=intake.source,
-        )
+        event = _event(uuid.uuid4(), ticket_no, intake, decision)
         reply = build_reply(ticket_no, decision)
-        await self._enqueuer.write(
-            Writes(
-                jobs=(self.forward_job(event),),
-                keys=(KeyWrite(key, reply.model_dump_json().encode(), self._dedupe_ttl_s),),
-            )
-        )
+        job = self.forward_job(event)
+        if hold_needs_info_s is not None and decision.decision is DecisionKind.NEEDS_INFO:
+            job = replace(job, run_at=intake.received_at + timedelta(seconds=hold_needs_info_s))
+        writes = Writes(jobs=(job,), keys=(self._reply_write(key, reply),))
+        if extra is not None:
+            writes = writes + extra(event, reply)
+        await self._enqueuer.write(writes)
         log.info(
-            "ticket %s via %s: %s category=%s domain=%s",
+            "ticket %s via %s: %s category=%s domain=%s%s",
             ticket_no,
             intake.channel,
             decision.decision,
             decision.category,
             decision.domain,
+            " (held for the missing facts)" if job.run_at else "",
         )
+        return reply
+
+    async def _add_supplement(
+        self, intake: Intake, key: str, ticket_no: str, kind: SupplementKind, message: str, extra: Writes
+    ) -> IntakeReply:
+        supplement = TicketSupplement(
+            event_id=uuid.uuid4(),
+            ticket_no=ticket_no,
+            kind=kind,
+            idempotency_key=intake.idempotency_key,
+            channel=intake.channel,
+            received_at=intake.received_at,
+            citizen=intake.citizen,
+            content=intake.content,
+            source=intake.source,
+        )
+        reply = IntakeReply(
+            ticket_no=ticket_no,
+            decision=DecisionKind.ACCEPTED,
+            category=None,
+            domain=None,
+            urgent=False,
+            message=message,
+        )
+        job = JobSpec(
+            queue=FORWARD_QUEUE,
+            func=FORWARD_SUPPLEMENT_FUNC,
+            payload=supplement.to_json_dict(),
+            job_id=str(supplement.event_id),
+            description=f"supplement {ticket_no} ({kind})",
+            retry_schedule=self._forward_retry_schedule,
+        )
+        await self._enqueuer.write(Writes(jobs=(job,), keys=(self._reply_write(key, reply),)) + extra)
+        log.info("ticket %s via %s: supplement (%s)", ticket_no, intake.channel, kind)
+        return reply
+
+    async def _amend(self, held: TicketEvent, answer: Intake, key: str, extra: Writes) -> IntakeReply:
+        merged = Intake(
+            channel=held.channel,
+            idempotency_key=held.idempotency_key,
+            received_at=held.received_at,
+            citizen=held.citizen,
+            content=held.content.model_copy(
+                update={
+                    "text": f"{held.content.text}\n【补充】{answer.content.text}".strip(),
+                    "attachments": held.content.attachments + answer.content.attachments,
+                    "location": held.content.location or answer.content.location,
+                }
+            ),
+            source=held.source,
+            interactive=False,  # one question only: what is still missing goes to an operator
+        )
+        decision = await self._decider.decide(merged)
+        event = _event(held.event_id, held.ticket_no, merged, decision)
+        reply = build_reply(held.ticket_no, decision)
+        writes = Writes(
+            jobs=(self.forward_job(event),),
+            keys=(self._reply_write(key, reply),),
+            unschedule=((FORWARD_QUEUE, str(held.event_id)),),
+        )
+        await self._enqueuer.write(writes + extra)
+        log.info("ticket %s amended via %s: %s", held.ticket_no, answer.channel, decision.decision)
         return reply
 
     def forward_job(self, event: TicketEvent) -> JobSpec:
@@ -140,7 +228,33 @@ class IntakePipeline:
             retry_schedule=self._forward_retry_schedule,
         )
 
+    def _reply_write(self, key: str, reply: IntakeReply) -> KeyWrite:
+        return KeyWrite(key, reply.model_dump_json().encode(), self._dedupe_ttl_s)
+
     async def _release(self, key: str, token: str) -> None:
         # If Redis is gone the claim expires on its own; a retry before then gets StillInProgress.
         with contextlib.suppress(redis.exceptions.RedisError):
             await self._dedupe.release(key, token)
+
+
+def _event(event_id: uuid.UUID, ticket_no: str, intake: Intake, decision: Decision) -> TicketEvent:
+    return TicketEvent(
+        event_id=event_id,
+        ticket_no=ticket_no,
+        idempotency_key=intake.idempotency_key,
+        channel=intake.channel,
+        received_at=intake.received_at,
+        citizen=intake.citizen,
+        content=intake.content,
+        category=decision.category,
+        domain=decision.domain,
+        decision=decision.decision,
+        reason=decision.reason,
+        redirect=decision.redirect,
+        urgent=decision.urgent,
+        answer=decision.answer,
+        missing_facts=decision.missing_facts,
+        routing=decision.routing,
+        deadlines=decision.deadlines,
+        source=intake.source,
+    )

@@ -1,7 +1,9 @@
 """Operator pages under /admin: the local ticket store, as HTML (Chinese) or JSON.
 
 `GET /admin/tickets` lists tickets newest first (filters: ticket_no prefix, channel, decision,
-category, domain; paging: page, per_page); `GET /admin/tickets/{ticket_no}` shows one ticket whole.
+category, domain; paging: page, per_page); `GET /admin/tickets/{ticket_no}` shows one ticket whole,
+with its supplements (`TicketSupplement`: photos, locations, answers sent later) in the order the
+citizen sent them — JSON `"supplements": [{"stored_at", "event"}]`.
 HTML by default, JSON when the client asks `Accept: application/json`.
 
 Auth: `Authorization: Bearer <HOTLINE_ADMIN_TOKEN>`, or HTTP Basic with the token as password so a
@@ -30,7 +32,7 @@ from domain import Category, ChannelName, DecisionKind, Domain, RedirectTarget, 
 from domain.taxonomy import CATEGORY_LABELS, DOMAIN_LABELS
 from gateway import keys
 from gateway.http import json_error
-from queue_workers.ticket_store import StoredTicket, TicketFilter, TicketStore
+from queue_workers.ticket_store import StoredSupplement, StoredTicket, TicketFilter, TicketStore
 
 routes = web.RouteTableDef()
 
@@ -80,6 +82,13 @@ ATTACHMENT_LABELS: dict[str, str] = {
     "recording": "录音",
     "link": "链接",
 }
+SUPPLEMENT_LABELS: dict[str, str] = {
+    "media": "补充图片/音视频",
+    "location": "补充位置",
+    "text": "补充说明",
+    "answer": "补充信息（答复追问）",
+    "transcript": "通话转写",
+}
 LABELS: dict[str, Mapping[str, str]] = {
     "channel": CHANNEL_LABELS,
     "decision": DECISION_LABELS,
@@ -88,6 +97,7 @@ LABELS: dict[str, Mapping[str, str]] = {
     "reason": REASON_LABELS,
     "redirect": REDIRECT_LABELS,
     "attachment": ATTACHMENT_LABELS,
+    "supplement": SUPPLEMENT_LABELS,
 }
 # In the taxonomy's own order, which is also the order of the select boxes.
 _FILTER_CHOICES: dict[str, tuple[str, ...]] = {
@@ -190,11 +200,17 @@ async def list_tickets(request: web.Request) -> web.Response:
 @_admin_only
 async def show_ticket(request: web.Request) -> web.Response:
     ticket_no = request.match_info["ticket_no"]
-    ticket = await asyncio.to_thread(request.app[keys.TICKET_STORE].get, ticket_no)
+    ticket, supplements = await asyncio.to_thread(_ticket_whole, request.app[keys.TICKET_STORE], ticket_no)
     if _wants_json(request):
         if ticket is None:
             return json_error(404, "not_found", f"no ticket {ticket_no} in the local ticket store")
-        return json_response({"forwarding": _forwarding(request), **_ticket_json(ticket)})
+        return json_response(
+            {
+                "forwarding": _forwarding(request),
+                **_ticket_json(ticket),
+                "supplements": [_supplement_json(supplement) for supplement in supplements],
+            }
+        )
     return _html(
         "admin_ticket.html",
         status=200 if ticket is not None else 404,
@@ -202,13 +218,18 @@ async def show_ticket(request: web.Request) -> web.Response:
         forwarding=_forwarding(request),
         ticket_no=ticket_no,
         ticket=ticket,
+        # Without its ticket (not stored yet) a supplement is only counted: the page has nothing
+        # to attach it to.
+        supplements=supplements,
         raw_json=_pretty(ticket.event_json) if ticket is not None else "",
     )
 
 
-def _page(
-    store: TicketStore, filters: TicketFilter, limit: int, offset: int
-) -> tuple[int, list[StoredTicket]]:
+def _ticket_whole(store: TicketStore, ticket_no: str) -> tuple[StoredTicket | None, list[StoredSupplement]]:
+    return store.get(ticket_no), store.supplements(ticket_no)
+
+
+def _page(store: TicketStore, filters: TicketFilter, limit: int, offset: int) -> tuple[int, list[StoredTicket]]:
     return store.count(filters), store.newest(filters, limit=limit, offset=offset)
 
 
@@ -260,6 +281,10 @@ def _ticket_json(ticket: StoredTicket) -> dict[str, Any]:
     return {"stored_at": ticket.stored_at.isoformat(), "event": json.loads(ticket.event_json)}
 
 
+def _supplement_json(supplement: StoredSupplement) -> dict[str, Any]:
+    return {"stored_at": supplement.stored_at.isoformat(), "event": json.loads(supplement.event_json)}
+
+
 def _pretty(event_json: str) -> str:
     return json.dumps(json.loads(event_json), ensure_ascii=False, indent=2)
 
@@ -292,8 +317,7 @@ def _html(template: str, *, status: int = 200, **context: Any) -> web.Response:
     response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
     # No script at all; the one inline stylesheet carries this response's nonce.
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        f"default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"

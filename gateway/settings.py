@@ -16,6 +16,15 @@ from queue_workers.settings import WorkerSettings
 
 MiB = 1024 * 1024
 
+MenuAction = Literal["complaint", "inquiry", "suggestion", "progress", "help"]
+DEFAULT_WECHAT_MENU: dict[str, MenuAction] = {
+    "COMPLAINT": "complaint",
+    "INQUIRY": "inquiry",
+    "SUGGESTION": "suggestion",
+    "PROGRESS": "progress",
+    "HELP": "help",
+}
+
 
 class Settings(WorkerSettings):
     channels: Annotated[list[str], NoDecode] = Field(
@@ -36,9 +45,7 @@ class Settings(WorkerSettings):
     app_keys: dict[str, SecretStr] = Field(
         default_factory=dict, description='App HMAC keys, JSON object {"key id": "secret"}'
     )
-    region_code: str = Field(
-        default="000000", pattern=r"^\d{6}$", description="The centre's 6-digit region code"
-    )
+    region_code: str = Field(default="000000", pattern=r"^\d{6}$", description="The centre's 6-digit region code")
     json_max_bytes: int = Field(default=1 * MiB, gt=0, description="Largest JSON body accepted")
     form_max_bytes: int = Field(default=10 * MiB, gt=0, description="Largest web-form body accepted")
     upload_max_bytes: int = Field(default=5 * MiB, gt=0, description="Largest single photo accepted")
@@ -77,14 +84,8 @@ class Settings(WorkerSettings):
     wechat_location_ttl_s: int = Field(
         default=600, gt=0, description="How long a reported location is kept for the citizen's next ticket"
     )
-    wechat_menu: dict[str, Literal["complaint", "inquiry", "suggestion", "progress", "help"]] = Field(
-        default_factory=lambda: {
-            "COMPLAINT": "complaint",
-            "INQUIRY": "inquiry",
-            "SUGGESTION": "suggestion",
-            "PROGRESS": "progress",
-            "HELP": "help",
-        },
+    wechat_menu: dict[str, MenuAction] = Field(
+        default_factory=lambda: dict(DEFAULT_WECHAT_MENU),
         description="Menu CLICK keys → action, JSON object",
     )
 

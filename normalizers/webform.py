@@ -39,9 +39,7 @@ def _attachment(photo: PhotoUpload) -> Attachment:
     if photo.url is None:
         # Acknowledging a ticket whose photos were silently dropped would lose evidence.
         raise ValueError("photos must be stored (WebForm.with_photo_urls) before normalising")
-    return Attachment(
-        kind="image", url=photo.url, name=safe_filename(photo.filename), size=photo.size, mime=photo.mime
-    )
+    return Attachment(kind="image", url=photo.url, name=safe_filename(photo.filename), size=photo.size, mime=photo.mime)
 
 
 def webform_to_intake(form: WebForm, *, received_at: datetime) -> Intake:

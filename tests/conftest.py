@@ -21,11 +21,14 @@ from channels.app import app_signature
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.fake_ticket_core import FakeTicketCore
+from tests.fake_wechat_api import FakeWeChatApi
 
 TEST_DB = 13
 APP_KEY_ID = "test-app"
 APP_SECRET = "app-secret-for-tests-0123456789"
 TICKET_CORE_SECRET = "ticket-core-secret-for-tests-0123"
+WECHAT_APP_ID = "wx5f3a1c2b4d6e8f90"
+WECHAT_APP_SECRET = "wechat-app-secret-for-tests-0123"
 
 
 def _local_redis_answers() -> bool:
@@ -135,3 +138,13 @@ async def ticket_core() -> AsyncIterator[FakeTicketCore]:
     await core.start()
     yield core
     await core.close()
+
+
+@pytest.fixture
+async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
+    """A real HTTP server on 127.0.0.1 standing in for the WeChat API (tests/fake_wechat_api.py), for
+    the account WECHAT_APP_ID / WECHAT_APP_SECRET: `wechat_api_url=wechat_api.url`."""
+    api = FakeWeChatApi(WECHAT_APP_ID, WECHAT_APP_SECRET)
+    await api.start()
+    yield api
+    await api.close()

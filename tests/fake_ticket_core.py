@@ -67,6 +67,11 @@ class FakeTicketCore:
         """Requests the core took (2xx, or 409 for an event it already had)."""
         return [r for r in self.received if 200 <= r.answered < 300 or r.answered == 409]
 
+    @property
+    def supplements(self) -> list[Received]:
+        """Requests that carried a `TicketSupplement` (the core dispatches on `schema`)."""
+        return [r for r in self.received if _schema(r.body) == "hotline.ticket-supplement/v1"]
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(PATH, self._handle)
@@ -83,8 +88,7 @@ class FakeTicketCore:
         timestamp = request.headers.get("X-Hotline-Timestamp", "")
         signature = request.headers.get("X-Hotline-Signature", "")
         expected = (
-            "sha256="
-            + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+            "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
         )
         fresh = timestamp.isdigit() and abs(int(timestamp) - time.time()) <= 300
         signature_ok = fresh and hmac.compare_digest(expected, signature)
@@ -100,3 +104,11 @@ class FakeTicketCore:
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)
         return web.Response(status=answer.status, text=answer.body, content_type="application/json")
+
+
+def _schema(body: bytes) -> object:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data.get("schema") if isinstance(data, dict) else None

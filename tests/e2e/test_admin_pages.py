@@ -79,17 +79,13 @@ async def test_without_the_token_the_answer_is_401_with_a_basic_challenge(
 
 
 @pytest.mark.parametrize("headers", [BEARER, _basic("operator", TOKEN), _basic("", TOKEN)])
-async def test_bearer_or_basic_with_the_token_as_password(
-    admin: TestClient[Any, Any], headers: dict[str, str]
-) -> None:
+async def test_bearer_or_basic_with_the_token_as_password(admin: TestClient[Any, Any], headers: dict[str, str]) -> None:
     response = await admin.get("/admin/tickets", headers=headers)
     assert response.status == 200
     assert "12328-20261128-000001" in await response.text()
 
 
-async def test_no_token_configured_means_admin_disabled(
-    make_settings: Any, start_gateway: GatewayStarter
-) -> None:
+async def test_no_token_configured_means_admin_disabled(make_settings: Any, start_gateway: GatewayStarter) -> None:
     client = await start_gateway(make_settings(admin_token=None))
     for headers in ({}, BEARER, _basic("operator", "")):
         response = await client.get("/admin/tickets", headers=headers)
@@ -211,9 +207,7 @@ async def test_unknown_ticket_is_404_in_both_forms(admin: TestClient[Any, Any]) 
     assert (await as_json.json())["error"] == "not_found"
 
 
-async def test_everything_a_citizen_wrote_is_escaped(
-    settings: Settings, start_gateway: GatewayStarter
-) -> None:
+async def test_everything_a_citizen_wrote_is_escaped(settings: Settings, start_gateway: GatewayStarter) -> None:
     script = "<script>alert('x')</script>"
     _store(
         settings,
@@ -253,9 +247,7 @@ async def test_everything_a_citizen_wrote_is_escaped(
 async def test_with_a_ticket_core_configured_the_page_says_the_store_is_unused(
     make_settings: Any, start_gateway: GatewayStarter
 ) -> None:
-    settings = make_settings(
-        ticket_core_url="http://127.0.0.1:9/api/tickets", ticket_core_secret=TICKET_CORE_SECRET
-    )
+    settings = make_settings(ticket_core_url="http://127.0.0.1:9/api/tickets", ticket_core_secret=TICKET_CORE_SECRET)
     client = await start_gateway(settings)
     html = await (await client.get("/admin/tickets", headers=BEARER)).text()
     assert "已配置工单系统" in html

@@ -86,9 +86,7 @@ def _assert_queue_empty(redis_client: redis.Redis) -> None:
 
 
 def _core_settings(make_settings: Any, core: FakeTicketCore, **overrides: Any) -> Settings:
-    settings: Settings = make_settings(
-        ticket_core_url=core.url, ticket_core_secret=TICKET_CORE_SECRET, **overrides
-    )
+    settings: Settings = make_settings(ticket_core_url=core.url, ticket_core_secret=TICKET_CORE_SECRET, **overrides)
     return settings
 
 

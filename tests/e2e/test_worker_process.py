@@ -117,9 +117,7 @@ async def test_plain_rq_worker_builds_the_context_from_the_environment(
     result = await asyncio.to_thread(
         subprocess.run, command, cwd=tmp_path, env=_env(tmp_path, redis_url), capture_output=True, timeout=60
     )
-    assert result.returncode == 0, result.stdout.decode(errors="replace") + result.stderr.decode(
-        errors="replace"
-    )
+    assert result.returncode == 0, result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
     store = TicketStore(tmp_path / "var" / "tickets.sqlite3")
     try:
         assert store.count() == 2

@@ -87,9 +87,7 @@ async def test_oversized_chunked_body_is_refused(client: Any) -> None:
         (lambda h: h.update({"X-Hotline-Key": "other"}), "unknown_key"),
     ],
 )
-async def test_wrong_or_missing_signature(
-    client: Any, redis_client: redis.Redis, mutate: Any, code: str
-) -> None:
+async def test_wrong_or_missing_signature(client: Any, redis_client: redis.Redis, mutate: Any, code: str) -> None:
     body = _json(GOOD)
     headers = signed_headers(body)
     mutate(headers)

@@ -52,9 +52,7 @@ async def test_accepted_message_is_queued_as_one_event(client: Any, redis_client
     assert event.source.app_key_id == "test-app"
 
 
-async def test_concurrent_identical_submissions_make_one_ticket(
-    client: Any, redis_client: redis.Redis
-) -> None:
+async def test_concurrent_identical_submissions_make_one_ticket(client: Any, redis_client: redis.Redis) -> None:
     body = _message()
     responses = await asyncio.gather(
         *(client.post("/api/v1/app/messages", data=body, headers=signed_headers(body)) for _ in range(20))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import uuid
@@ -48,9 +49,7 @@ async def async_redis(redis_url: str, redis_client: redis.Redis) -> AsyncIterato
     await client.aclose()
 
 
-def _pipeline(
-    async_redis: AsyncRedis, enqueue_connection: redis.Redis
-) -> tuple[IntakePipeline, BatchingEnqueuer]:
+def _pipeline(async_redis: AsyncRedis, enqueue_connection: redis.Redis) -> tuple[IntakePipeline, BatchingEnqueuer]:
     from gateway.state import DedupeStore, TicketNumbers
 
     enqueuer = BatchingEnqueuer(enqueue_connection)
@@ -98,3 +97,27 @@ async def test_unreachable_redis_gives_503_with_retry_after(make_settings: Any, 
     assert (await response.json())["error"] == "unavailable"
     ready = await client.get("/readyz")
     assert ready.status == 503
+
+
+async def test_one_job_id_twice_in_a_batch_does_not_fail_the_batch(redis_url: str, redis_client: redis.Redis) -> None:
+    from gateway.enqueue import JobSpec, Writes
+
+    enqueuer = BatchingEnqueuer(redis.Redis.from_url(redis_url), max_batch=16)
+
+    def spec(text: str, job_id: str = "same-id") -> JobSpec:
+        return JobSpec(FORWARD_QUEUE, "queue_workers.forward.forward_ticket", {"text": text}, job_id, "test")
+
+    enqueuer.start()
+    try:
+        # Gathered into one batch: handed over before the flusher wakes up.
+        await asyncio.gather(
+            enqueuer.write(Writes(jobs=(spec("first"),))),
+            enqueuer.write(Writes(jobs=(spec("second"),))),
+            enqueuer.write(Writes(jobs=(spec("other", "other-id"),))),
+        )
+    finally:
+        await enqueuer.stop()
+    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    jobs = {job.id: job.args[0]["text"] for job in queue.jobs}
+    assert jobs["same-id"] == "second"
+    assert jobs["other-id"] == "other"

@@ -11,9 +11,7 @@ from gateway.redis_clients import async_client, close_async
 from gateway.state import TicketNumbers
 
 
-async def test_numbers_count_per_shanghai_day_and_never_repeat(
-    redis_url: str, redis_client: redis.Redis
-) -> None:
+async def test_numbers_count_per_shanghai_day_and_never_repeat(redis_url: str, redis_client: redis.Redis) -> None:
     client = async_client(redis_url)
     numbers = TicketNumbers(client)
     day = datetime.fromisoformat("2026-11-28T23:59:59+08:00")
@@ -29,9 +27,7 @@ async def test_numbers_count_per_shanghai_day_and_never_repeat(
         await close_async(client)
 
 
-async def test_a_millionth_ticket_widens_instead_of_wrapping(
-    redis_url: str, redis_client: redis.Redis
-) -> None:
+async def test_a_millionth_ticket_widens_instead_of_wrapping(redis_url: str, redis_client: redis.Redis) -> None:
     redis_client.set("hotline:ticketno:20261128", 999_999)
     client = async_client(redis_url)
     try:

@@ -187,9 +187,7 @@ def test_concurrent_processes_store_each_event_once(store_path: Path) -> None:
     reader = TicketStore(store_path)
     try:
         assert reader.count() == 60
-        assert {t.event.event_id for t in reader.newest(limit=100)} == {
-            uuid.UUID(int=n) for n in range(1, 61)
-        }
+        assert {t.event.event_id for t in reader.newest(limit=100)} == {uuid.UUID(int=n) for n in range(1, 61)}
     finally:
         reader.close()
 

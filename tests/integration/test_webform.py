@@ -228,9 +228,7 @@ async def test_invalid_post_keeps_the_citizens_input(client: Client, redis_clien
     assert _queued(redis_client) == []
 
 
-async def test_resubmitting_after_errors_reuses_the_request_id(
-    client: Client, redis_client: redis.Redis
-) -> None:
+async def test_resubmitting_after_errors_reuses_the_request_id(client: Client, redis_client: redis.Redis) -> None:
     _, first_request_id = await _open_form(client)
     token, _ = await _open_form(client)
     values = {"csrf_token": token, "request_id": first_request_id, **VALID, "description": "太短"}
@@ -245,13 +243,9 @@ async def test_resubmitting_after_errors_reuses_the_request_id(
 
 
 async def test_everything_typed_is_escaped(client: Client, redis_client: redis.Redis) -> None:
-    fields = dict.fromkeys(
-        ("category", "domain", "description", "name", "phone", "place", "occurred_at"), PAYLOAD
-    )
+    fields = dict.fromkeys(("category", "domain", "description", "name", "phone", "place", "occurred_at"), PAYLOAD)
     token, _ = await _open_form(client)
-    response = await client.post(
-        "/form", data=_form_data({"csrf_token": token, "request_id": PAYLOAD, **fields})
-    )
+    response = await client.post("/form", data=_form_data({"csrf_token": token, "request_id": PAYLOAD, **fields}))
     html = await response.text()
     assert response.status == 422
     assert "<script>alert(1)</script>" not in html
@@ -357,9 +351,7 @@ async def test_photo_errors_are_field_errors(make_settings: Any, redis_client: r
         assert status == 422
         assert "最多上传3张照片" in html
 
-        status, html, _ = await _submit(
-            client, photos=[("a.png", "image/png", png), ("b.jpg", "image/jpeg", SCRIPT)]
-        )
+        status, html, _ = await _submit(client, photos=[("a.png", "image/png", png), ("b.jpg", "image/jpeg", SCRIPT)])
         assert status == 422
         assert "第2张照片：只能上传JPG、PNG、WebP或GIF格式的图片" in html
         assert "您之前选择的2张照片未能保留，请重新选择" in html
@@ -440,9 +432,7 @@ async def test_pipeline_outage_renders_a_page_and_acknowledges_nothing(
     assert _queued(redis_client) == []
 
 
-async def test_redis_outage_at_the_rate_limiter_is_a_503_page(
-    client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_redis_outage_at_the_rate_limiter_is_a_503_page(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     async def down(subject: str, now: float) -> int:
         raise redis.exceptions.ConnectionError("down")
 

@@ -65,9 +65,7 @@ def channel() -> AppChannel:
 
 def test_signature_is_hmac_sha256_of_the_documented_string() -> None:
     body = b'{"a":1}'
-    expected_message = (
-        "1700000000\nabcdefghijklmnop\nPOST\n/api/v1/app/messages\n" + hashlib.sha256(body).hexdigest()
-    )
+    expected_message = "1700000000\nabcdefghijklmnop\nPOST\n/api/v1/app/messages\n" + hashlib.sha256(body).hexdigest()
     expected = hmac.new(b"key", expected_message.encode(), hashlib.sha256).hexdigest()
     got = app_signature(
         "key",

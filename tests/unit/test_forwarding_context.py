@@ -41,9 +41,7 @@ def test_reconfiguring_closes_the_previous_context(tmp_path: Path) -> None:
     assert forwarding.current() is second
 
 
-def test_unconfigured_it_is_built_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unconfigured_it_is_built_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "from-env"))
     monkeypatch.setenv("HOTLINE_TICKET_CORE_TIMEOUT_S", "3")

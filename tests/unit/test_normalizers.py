@@ -62,9 +62,7 @@ def test_normalize_phone() -> None:
 def test_masks() -> None:
     assert mask_phone("13800138000") == "138****8000"
     assert mask_name("欧阳修") == "欧**"
-    masked = mask_pii(
-        "call 13800138000 or +86 139-0000-1111, id 11010519491231002X, order 12345678901234567890"
-    )
+    masked = mask_pii("call 13800138000 or +86 139-0000-1111, id 11010519491231002X, order 12345678901234567890")
     assert "13800138000" not in masked
     assert "0000-1111" not in masked
     assert "11010519491231002X" not in masked

@@ -20,9 +20,7 @@ TTL = 3600
 
 @pytest.fixture
 def store(tmp_path: Path) -> UploadStore:
-    return UploadStore(
-        tmp_path / "uploads", Signer(b"k" * 32), "https://gw.example/", TTL, max_bytes=64 * 1024
-    )
+    return UploadStore(tmp_path / "uploads", Signer(b"k" * 32), "https://gw.example/", TTL, max_bytes=64 * 1024)
 
 
 def _query(url: str) -> tuple[str, str, str]:

@@ -129,9 +129,7 @@ async def test_tampered_token_is_refused(channel: WebFormChannel) -> None:
 
 async def test_expired_token_gives_the_input_back(channel: WebFormChannel) -> None:
     token = channel.csrf_token(COOKIE, RECEIVED.timestamp() - CSRF_TTL_S - 1)
-    body = multipart_body(
-        _fields(csrf_token=token, name="赵六"), [("photos", "a.png", "image/png", image_bytes())]
-    )
+    body = multipart_body(_fields(csrf_token=token, name="赵六"), [("photos", "a.png", "image/png", image_bytes())])
     with pytest.raises(CsrfExpired) as caught:
         await channel.verify(_inbound(body))
     assert caught.value.values["name"] == "赵六"
@@ -174,9 +172,7 @@ def test_parse_urlencoded(channel: WebFormChannel) -> None:
     assert form.photos == ()
 
 
-def _errors(
-    channel: WebFormChannel, fields: dict[str, str], files: list[Any] | None = None
-) -> dict[str, str]:
+def _errors(channel: WebFormChannel, fields: dict[str, str], files: list[Any] | None = None) -> dict[str, str]:
     with pytest.raises(FormInvalid) as caught:
         channel.parse(_inbound(multipart_body(fields, files or [])))
     assert caught.value.status == 422
@@ -226,9 +222,7 @@ def test_photo_errors(channel: WebFormChannel) -> None:
     too_many = [("photos", f"{n}.png", "image/png", png) for n in range(4)]
     assert _errors(channel, _fields(), too_many) == {"photos": "最多上传3张照片（您选择了4张）"}
     script = [("photos", "a.png", "image/png", png), ("photos", "photo.jpg", "image/jpeg", SCRIPT)]
-    assert _errors(channel, _fields(), script) == {
-        "photos": "第2张照片：只能上传JPG、PNG、WebP或GIF格式的图片"
-    }
+    assert _errors(channel, _fields(), script) == {"photos": "第2张照片：只能上传JPG、PNG、WebP或GIF格式的图片"}
     big = [("photos", "big.png", "image/png", png + b"\0" * (64 * 1024))]
     assert _errors(channel, _fields(), big) == {"photos": "第1张照片：单张照片不能超过64KB"}
 
@@ -236,9 +230,7 @@ def test_photo_errors(channel: WebFormChannel) -> None:
 def test_valid_photos_must_be_chosen_again_after_other_errors(channel: WebFormChannel) -> None:
     with pytest.raises(FormInvalid) as caught:
         channel.parse(
-            _inbound(
-                multipart_body(_fields(description=""), [("photos", "a.png", "image/png", image_bytes())])
-            )
+            _inbound(multipart_body(_fields(description=""), [("photos", "a.png", "image/png", image_bytes())]))
         )
     assert caught.value.photos_to_reselect == 1
     assert caught.value.values["description"] == ""
