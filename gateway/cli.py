@@ -56,14 +56,14 @@ def _parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="HTTP server, workers and (unless configured) an embedded Redis")
     server_options(up)
-    up.add_argument("--workers", type=int, default=1, help="forwarding worker processes (default 1)")
+    up.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     up.set_defaults(run=_up)
 
     serve = commands.add_parser("serve", help="the HTTP server alone")
     server_options(serve)
     serve.set_defaults(run=_serve_command)
 
-    worker = commands.add_parser("worker", help="a forwarding worker (no fork per job)")
+    worker = commands.add_parser("worker", help="a worker: forwards events, sends late replies (no fork per job)")
     worker.add_argument("--data-dir", type=Path, help="local state (HOTLINE_DATA_DIR, default ./var)")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument("--name", help="worker name (default: RQ's)")

@@ -11,7 +11,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from queue_workers.settings import FORWARD_QUEUE
+from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
 from tests.conftest import signed_headers
 
 PATH = "/api/v1/app/messages"
@@ -132,4 +132,4 @@ async def test_health_and_readiness(client: Any) -> None:
     assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status == 200
-    assert (await ready.json())["queue"] == {FORWARD_QUEUE: 0}
+    assert (await ready.json())["queue"] == {FORWARD_QUEUE: 0, REPLY_QUEUE: 0}
