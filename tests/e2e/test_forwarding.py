@@ -3,7 +3,6 @@ standing in for the ticketing core (or, with no core configured, the local ticke
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -17,16 +16,14 @@ import redis
 from aiohttp.test_utils import TestClient
 from rq import Queue, Retry
 from rq.job import Job
-from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from gateway.settings import Settings
 from queue_workers.forward import FAILURE_META_KEY
 from queue_workers.settings import FORWARD_QUEUE
 from queue_workers.ticket_store import TicketStore
-from queue_workers.worker import run_worker
 from tests.conftest import TICKET_CORE_SECRET, GatewayStarter, signed_headers
 from tests.fake_ticket_core import Answer, FakeTicketCore
+from tests.forwarding_support import assert_queue_empty, core_settings, drain, failed
 from tests.webform_support import hidden_fields
 
 pytestmark = pytest.mark.e2e
@@ -70,26 +67,6 @@ async def _submit(client: TestClient[Any, Any], body: bytes | None = None) -> di
     return reply
 
 
-async def _drain(settings: Settings) -> bool:
-    """One forwarding worker in burst mode (on a thread: the servers share this event loop)."""
-    return await asyncio.to_thread(run_worker, settings, burst=True, with_scheduler=False)
-
-
-def _failed(redis_client: redis.Redis) -> FailedJobRegistry:
-    return FailedJobRegistry(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-
-
-def _assert_queue_empty(redis_client: redis.Redis) -> None:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    assert queue.count == 0
-    assert queue.scheduled_job_registry.count == 0
-
-
-def _core_settings(make_settings: Any, core: FakeTicketCore, **overrides: Any) -> Settings:
-    settings: Settings = make_settings(ticket_core_url=core.url, ticket_core_secret=TICKET_CORE_SECRET, **overrides)
-    return settings
-
-
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,7 +76,7 @@ def _closed_port() -> int:
 async def test_each_submission_reaches_the_core_once_signed(
     make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     client = await start_gateway(settings)
     first = _message()
     replies = [await _submit(client, first), await _submit(client), await _submit(client)]
@@ -107,7 +84,7 @@ async def test_each_submission_reaches_the_core_once_signed(
     assert repeat["duplicate"] is True
     assert repeat["ticket_no"] == replies[0]["ticket_no"]
 
-    assert await _drain(settings) is True
+    assert await drain(settings) is True
 
     received = ticket_core.received
     assert len(received) == 3
@@ -130,22 +107,22 @@ async def test_each_submission_reaches_the_core_once_signed(
         assert event["routing"]["region_code"] == "440100"
         assert event["source"]["app_key_id"] == "test-app"
     assert len({r.headers["Idempotency-Key"] for r in received}) == 3
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
     # Nothing is left for a second worker to deliver again.
-    assert await _drain(settings) is False
+    assert await drain(settings) is False
     assert len(ticket_core.received) == 3
 
 
 async def test_server_error_is_retried_and_delivered_once(
     make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     client = await start_gateway(settings)
     ticket_core.answer(500, 503)
     reply = await _submit(client)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert [r.answered for r in ticket_core.received] == [500, 503, 200]
     assert len(ticket_core.accepted) == 1
@@ -154,8 +131,8 @@ async def test_server_error_is_retried_and_delivered_once(
     assert len({r.headers["Idempotency-Key"] for r in ticket_core.received}) == 1
     assert len({r.body for r in ticket_core.received}) == 1
     assert all(r.signature_ok for r in ticket_core.received)
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
 
 
 async def test_timeout_is_retried(
@@ -165,34 +142,34 @@ async def test_timeout_is_retried(
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core, ticket_core_timeout_s=0.5)
+    settings = core_settings(make_settings, ticket_core, ticket_core_timeout_s=0.5)
     client = await start_gateway(settings)
     ticket_core.answer(Answer(status=200, delay_s=1.0))
     await _submit(client)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert len(ticket_core.received) == 2
     assert len({r.headers["Idempotency-Key"] for r in ticket_core.received}) == 1
     assert "ticket core timed out" in caplog.text
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
 
 
 async def test_unprocessable_is_not_retried_and_the_answer_is_kept(
     make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     client = await start_gateway(settings)
     answer = '{"error": "unknown_region", "detail": "区划代码无效"' + " " * 6000 + ', "tail": "END-OF-BODY"}'
     ticket_core.answer(Answer(status=422, body=answer))
     reply = await _submit(client)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert len(ticket_core.received) == 1  # the retry schedule [0, 0, 0] was not used
     event_id = ticket_core.received[0].event["event_id"]
-    assert _failed(redis_client).get_job_ids() == [event_id]
+    assert failed(redis_client).get_job_ids() == [event_id]
     job = Job.fetch(event_id, connection=redis_client, serializer=JSONSerializer)
     assert job.get_status() == "failed"
     assert job.args[0]["ticket_no"] == reply["ticket_no"]  # the event stays for a requeue
@@ -207,22 +184,22 @@ async def test_unprocessable_is_not_retried_and_the_answer_is_kept(
     assert failure["status"] == 422
     assert failure["body"].startswith('{"error": "unknown_region"')
     assert len(failure["body"].encode()) <= 4096 + len(" [truncated]")
-    _assert_queue_empty(redis_client)
+    assert_queue_empty(redis_client)
 
 
 async def test_conflict_counts_as_delivered(
     make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     client = await start_gateway(settings)
     ticket_core.answer(409)
     await _submit(client)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert [r.answered for r in ticket_core.received] == [409]
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
 
 
 async def test_refused_connection_is_retried_until_the_schedule_ends(
@@ -238,7 +215,7 @@ async def test_refused_connection_is_retried_until_the_schedule_ends(
     client = await start_gateway(settings)
     await _submit(client)
 
-    await _drain(settings)
+    await drain(settings)
 
     attempts = [r for r in caplog.records if "ticket core unreachable" in r.getMessage()]
     assert len(attempts) == 1 + len(settings.forward_retry_schedule)
@@ -248,20 +225,20 @@ async def test_refused_connection_is_retried_until_the_schedule_ends(
         "1 retries left",
         "no retries left",
     ]
-    (job_id,) = _failed(redis_client).get_job_ids()
+    (job_id,) = failed(redis_client).get_job_ids()
     job = Job.fetch(job_id, connection=redis_client, serializer=JSONSerializer)
     assert job.retries_left == 0
     result = job.latest_result()
     assert result is not None
     assert "TransientDeliveryError: ticket core unreachable after" in (result.exc_string or "")
     assert "ConnectError" in (result.exc_string or "")
-    _assert_queue_empty(redis_client)
+    assert_queue_empty(redis_client)
 
 
 async def test_a_payload_that_is_no_ticket_event_fails_at_once(
     make_settings: Any, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
     queue.enqueue(
         "queue_workers.forward.forward_ticket",
@@ -270,14 +247,14 @@ async def test_a_payload_that_is_no_ticket_event_fails_at_once(
         retry=Retry(max=3),
     )
 
-    await _drain(settings)
+    await drain(settings)
 
     assert ticket_core.received == []
-    assert _failed(redis_client).get_job_ids() == ["not-an-event"]
+    assert failed(redis_client).get_job_ids() == ["not-an-event"]
     result = Job.fetch("not-an-event", connection=redis_client, serializer=JSONSerializer).latest_result()
     assert result is not None
     assert "InvalidTicketEvent: payload is not a valid TicketEvent" in (result.exc_string or "")
-    _assert_queue_empty(redis_client)
+    assert_queue_empty(redis_client)
 
 
 async def test_without_a_core_events_land_in_the_local_store_and_the_admin_pages(
@@ -289,7 +266,7 @@ async def test_without_a_core_events_land_in_the_local_store_and_the_admin_pages
     first = await _submit(client)
     second = await _submit(client, _message(text="网约车绕路多收费，请核查。", category="complaint"))
 
-    assert await _drain(settings) is True
+    assert await drain(settings) is True
 
     store = TicketStore(settings.ticket_store_path)
     try:
@@ -341,10 +318,10 @@ async def test_a_redelivered_job_is_stored_once(
     queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
     (job,) = queue.jobs
     payload = job.args[0]
-    await _drain(settings)
+    await drain(settings)
     # The same event again, as after a worker died between the insert and the job's completion.
     queue.enqueue("queue_workers.forward.forward_ticket", payload, job_id=str(uuid.uuid4()))
-    await _drain(settings)
+    await drain(settings)
 
     store = TicketStore(settings.ticket_store_path)
     try:
@@ -352,13 +329,13 @@ async def test_a_redelivered_job_is_stored_once(
         assert store.get(reply["ticket_no"]) is not None
     finally:
         store.close()
-    assert _failed(redis_client).count == 0
+    assert failed(redis_client).count == 0
 
 
 async def test_both_channels_reach_the_core_once_each(
     make_settings: Any, start_gateway: GatewayStarter, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     client = await start_gateway(settings)
     app_reply = await _submit(client)
 
@@ -382,7 +359,7 @@ async def test_both_channels_reach_the_core_once_each(
     again = await client.post("/form", data=form)  # a double tap on "submit": same ticket, no new event
     assert form_ticket.group(0) in await again.text()
 
-    assert await _drain(settings) is True
+    assert await drain(settings) is True
     by_ticket = {received.event["ticket_no"]: received for received in ticket_core.received}
     assert set(by_ticket) == {app_reply["ticket_no"], form_ticket.group(0)}
     assert len(ticket_core.received) == 2
@@ -394,4 +371,4 @@ async def test_both_channels_reach_the_core_once_each(
         "highway",
     )
     assert webform_event["idempotency_key"] == request_id
-    _assert_queue_empty(redis_client)
+    assert_queue_empty(redis_client)

@@ -4,7 +4,6 @@ admin pages."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -15,7 +14,6 @@ import pytest
 import redis
 from rq import Queue
 from rq.job import Job
-from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from domain import TicketEvent, TicketSupplement
@@ -23,10 +21,10 @@ from gateway.enqueue import BatchingEnqueuer, JobSpec, Writes
 from gateway.settings import Settings
 from queue_workers.forward import FAILURE_META_KEY, FORWARD_SUPPLEMENT, FORWARD_TICKET
 from queue_workers.settings import FORWARD_QUEUE
-from queue_workers.worker import run_worker
-from tests.conftest import TICKET_CORE_SECRET, GatewayStarter
+from tests.conftest import GatewayStarter
 from tests.event_factory import make_event
 from tests.fake_ticket_core import Answer, FakeTicketCore
+from tests.forwarding_support import assert_queue_empty, core_settings, drain, failed
 from tests.supplement_factory import make_supplement
 
 pytestmark = pytest.mark.e2e
@@ -73,37 +71,18 @@ async def _enqueue(enqueuer: BatchingEnqueuer, settings: Settings, *events: Tick
     await enqueuer.write(Writes(jobs=jobs))
 
 
-async def _drain(settings: Settings) -> bool:
-    return await asyncio.to_thread(run_worker, settings, burst=True, with_scheduler=False)
-
-
-def _failed(redis_client: redis.Redis) -> FailedJobRegistry:
-    return FailedJobRegistry(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-
-
-def _assert_queue_empty(redis_client: redis.Redis) -> None:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    assert queue.count == 0
-    assert queue.scheduled_job_registry.count == 0
-
-
-def _core_settings(make_settings: Any, core: FakeTicketCore) -> Settings:
-    settings: Settings = make_settings(ticket_core_url=core.url, ticket_core_secret=TICKET_CORE_SECRET)
-    return settings
-
-
 async def test_a_supplement_reaches_the_core_once_signed(
     make_settings: Any, ticket_core: FakeTicketCore, redis_client: redis.Redis, enqueuer: BatchingEnqueuer
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     ticket = make_event(1)
     supplement = make_supplement(1, content={"text": "补充：司机工号 88231。", "attachments": []}, kind="text")
     await _enqueue(enqueuer, settings, ticket, supplement)
     await _enqueue(enqueuer, settings, supplement)  # the same job id again, before any worker ran
 
-    assert await _drain(settings) is True
+    assert await drain(settings) is True
     await _enqueue(enqueuer, settings, supplement)  # and again once it was delivered
-    await _drain(settings)
+    await drain(settings)
 
     assert len(ticket_core.received) == 2
     (delivered,) = ticket_core.supplements
@@ -116,60 +95,60 @@ async def test_a_supplement_reaches_the_core_once_signed(
     assert delivered.event["ticket_no"] == ticket.ticket_no
     assert "司机工号".encode() in delivered.body
     assert [r.event["schema"] for r in ticket_core.received].count("hotline.ticket-event/v1") == 1
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
 
 
 async def test_a_supplement_is_retried_on_server_errors_like_a_ticket(
     make_settings: Any, ticket_core: FakeTicketCore, redis_client: redis.Redis, enqueuer: BatchingEnqueuer
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     ticket_core.answer(500, 503)
     supplement = make_supplement(1)
     await _enqueue(enqueuer, settings, supplement)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert [r.answered for r in ticket_core.received] == [500, 503, 200]
     assert len({r.headers["Idempotency-Key"] for r in ticket_core.received}) == 1
     assert all(r.signature_ok for r in ticket_core.received)
-    assert _failed(redis_client).count == 0
+    assert failed(redis_client).count == 0
 
 
 async def test_a_refused_supplement_fails_at_once_with_the_answer_kept(
     make_settings: Any, ticket_core: FakeTicketCore, redis_client: redis.Redis, enqueuer: BatchingEnqueuer
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     ticket_core.answer(Answer(status=422, body='{"error": "unknown_ticket"}'))
     supplement = make_supplement(1, ticket=99)
     await _enqueue(enqueuer, settings, supplement)
 
-    await _drain(settings)
+    await drain(settings)
 
     assert len(ticket_core.received) == 1  # the retry schedule [0, 0, 0] was not used
-    assert _failed(redis_client).get_job_ids() == [str(supplement.event_id)]
+    assert failed(redis_client).get_job_ids() == [str(supplement.event_id)]
     job = Job.fetch(str(supplement.event_id), connection=redis_client, serializer=JSONSerializer)
     assert job.meta[FAILURE_META_KEY]["status"] == 422
     assert job.meta[FAILURE_META_KEY]["body"] == '{"error": "unknown_ticket"}'
     result = job.latest_result()
     assert result is not None
     assert "PermanentDeliveryError: ticket core answered 422" in (result.exc_string or "")
-    _assert_queue_empty(redis_client)
+    assert_queue_empty(redis_client)
 
 
 async def test_a_ticket_event_sent_as_a_supplement_fails_at_once(
     make_settings: Any, ticket_core: FakeTicketCore, redis_client: redis.Redis
 ) -> None:
-    settings = _core_settings(make_settings, ticket_core)
+    settings = core_settings(make_settings, ticket_core)
     event = make_event(1)
     Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer).enqueue(
         FORWARD_SUPPLEMENT, event.to_json_dict(), job_id="wrong-kind", result_ttl=0
     )
 
-    await _drain(settings)
+    await drain(settings)
 
     assert ticket_core.received == []
-    assert _failed(redis_client).get_job_ids() == ["wrong-kind"]
+    assert failed(redis_client).get_job_ids() == ["wrong-kind"]
     result = Job.fetch("wrong-kind", connection=redis_client, serializer=JSONSerializer).latest_result()
     assert result is not None
     assert "InvalidTicketSupplement: payload is not a valid TicketSupplement" in (result.exc_string or "")
@@ -203,7 +182,7 @@ async def test_without_a_core_supplements_wait_for_their_ticket_on_the_admin_pag
     # The supplements come first, the last one before the others (the core may see them so, too).
     await _enqueue(enqueuer, settings, answer)
     await _enqueue(enqueuer, settings, photo, place)
-    await _drain(settings)
+    await drain(settings)
 
     waiting = await client.get(f"/admin/tickets/{ticket.ticket_no}", headers=BEARER)
     assert waiting.status == 404
@@ -211,7 +190,7 @@ async def test_without_a_core_supplements_wait_for_their_ticket_on_the_admin_pag
     assert (await client.get(f"/admin/tickets/{ticket.ticket_no}", headers=JSON)).status == 404
 
     await _enqueue(enqueuer, settings, ticket, photo)  # the photo again: stored once
-    await _drain(settings)
+    await drain(settings)
 
     page = await client.get(f"/admin/tickets/{ticket.ticket_no}", headers=BEARER)
     assert page.status == 200
@@ -240,8 +219,8 @@ async def test_without_a_core_supplements_wait_for_their_ticket_on_the_admin_pag
     assert data["supplements"][2]["event"]["schema"] == "hotline.ticket-supplement/v1"
     assert data["supplements"][2]["event"]["citizen"]["phone"] == PHONE  # operators call back
     assert all("stored_at" in s for s in data["supplements"])
-    assert _failed(redis_client).count == 0
-    _assert_queue_empty(redis_client)
+    assert failed(redis_client).count == 0
+    assert_queue_empty(redis_client)
 
 
 async def test_a_ticket_without_supplements_says_so(
@@ -250,7 +229,7 @@ async def test_a_ticket_without_supplements_says_so(
     client = await start_gateway(settings)
     ticket = make_event(1)
     await _enqueue(enqueuer, settings, ticket)
-    await _drain(settings)
+    await drain(settings)
 
     html = await (await client.get(f"/admin/tickets/{ticket.ticket_no}", headers=BEARER)).text()
     assert "补充材料（0）" in html
