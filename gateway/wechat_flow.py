@@ -32,8 +32,8 @@ from channels.wechat import WeChatChannel, WeChatRequest, split_passive
 from channels.wechat_model import WeChatMessage
 from domain import Attachment, DecisionKind, Intake, IntakeReply, Location, SupplementKind, TicketEvent
 from gateway import wechat_texts as texts
-from gateway.enqueue import BatchingEnqueuer, JobSpec, KeyWrite, ListPush, Writes
-from gateway.pipeline import IntakePipeline, ServiceUnavailable
+from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
+from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
 from gateway.state import CLAIM_PREFIX, DedupeStore
 from queue_workers import redis_keys
@@ -132,8 +132,19 @@ class WeChatFlow:
             outcome = await work
         except ServiceUnavailable:
             outcome = await self._retry_in_background(native, inbound)
-        if outcome is not None and outcome.owner:
+        except StillInProgress:
+            return  # a retry whose first delivery is still being handled: that one answers
+        except Exception:
+            # Nothing else is expected; logged here because no request awaits this task any more.
+            log.exception("wechat message %s: the late outcome failed", message.msg_id)
+            return
+        if outcome is None or not outcome.owner:
+            return
+        try:
             await self._enqueuer.write(Writes(jobs=(self._send_job(message, outcome.text, outcome.ticket_no, "late"),)))
+        except EnqueueFailed:
+            # The ticket is safe (stored before this); only the citizen's notice is lost.
+            log.error("ticket %s: the late reply could not be queued (Redis unavailable)", outcome.ticket_no)
 
     async def _retry_in_background(self, native: WeChatRequest, inbound: Inbound) -> Outcome | None:
         for delay in LATE_RETRY_DELAYS_S:
