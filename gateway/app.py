@@ -15,13 +15,16 @@ from gateway import (
     redis_clients,
     routes_admin,
     routes_channels,
+    routes_kb,
     routes_ops,
     routes_webform,
     routes_wechat,
 )
-from gateway.decide import AcceptAsChosen, Decider
+from gateway.decide import AcceptAsChosen, Decider, KnowledgeBaseDecider
 from gateway.enqueue import BatchingEnqueuer
 from gateway.http import error_middleware_factory
+from gateway.kb.live import KbConfigError, LiveKnowledgeBase
+from gateway.kb.store import KbStore
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
@@ -57,7 +60,14 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
         middlewares=[error_middleware_factory()],
     )
     app[keys.SETTINGS] = settings
-    app[keys.DECIDER] = decider or AcceptAsChosen(settings.region_code)
+    app[keys.KB] = kb = LiveKnowledgeBase(
+        seed_path=settings.kb_path,
+        cache_dir=settings.kb_cache_dir,
+        threshold=settings.kb_threshold,
+        interval_s=settings.kb_reload_interval_s,
+    )
+    # Instant answers from the knowledge base on every channel: the pipeline's decision step.
+    app[keys.DECIDER] = decider or KnowledgeBaseDecider(AcceptAsChosen(settings.region_code), kb)
     key = (
         settings.secret_key.get_secret_value().encode()
         if settings.secret_key
@@ -65,10 +75,12 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
     )
     app[keys.SIGNER] = Signer(key)
     app.cleanup_ctx.append(_redis_ctx)
+    app.cleanup_ctx.append(_kb_ctx)
     app.cleanup_ctx.append(_pipeline_ctx)
     app.cleanup_ctx.append(_ticket_store_ctx)
     app.router.add_routes(routes_ops.routes)
     app.router.add_routes(routes_admin.routes)
+    app.router.add_routes(routes_kb.routes)
     routes_channels.add_routes(app, settings)
     if "webform" in settings.channels:
         app.router.add_routes(routes_webform.routes)
@@ -87,6 +99,16 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await redis_clients.close_async(async_redis)
     sync_redis.close()
+
+
+async def _kb_ctx(app: web.Application) -> AsyncIterator[None]:
+    kb = app[keys.KB]
+    try:
+        await kb.start(KbStore(app[keys.REDIS]))
+    except KbConfigError as exc:
+        raise ChannelConfigError(str(exc)) from exc
+    yield
+    await kb.stop()
 
 
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:

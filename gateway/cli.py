@@ -1,4 +1,5 @@
-"""The `hotline-gateway` command: `up` (everything on one machine), `serve`, `worker`, `schema`."""
+"""The `hotline-gateway` command: `up` (everything on one machine), `serve`, `worker`, `schema`,
+`kb` (the knowledge base: `gateway/kb/commands.py`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pydantic import SecretStr, ValidationError
 
 from channels import ChannelConfigError
 from gateway.embedded_redis import EmbeddedRedis
+from gateway.kb import commands as kb_commands
 from gateway.logs import configure_logging
 from gateway.settings import Settings
 
@@ -72,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print an event's JSON Schema")
     schema.add_argument("kind", nargs="?", choices=("ticket-event", "ticket-supplement"), default="ticket-event")
     schema.set_defaults(run=_schema)
+
+    kb_commands.add_parser(commands)
     return parser
 
 

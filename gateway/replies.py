@@ -59,6 +59,9 @@ def build_message(ticket_no: str, decision: Decision) -> str:
     if kind is DecisionKind.NEEDS_INFO:
         missing = "、".join(decision.missing_facts) or "具体的时间、地点和对象"
         return f"为便于核实处理，请补充：{missing}。工单号：{ticket_no}。"
+    if kind is DecisionKind.ACCEPTED and decision.answer is not None:
+        # A complaint is transferred, never closed by an FAQ; the article that matches rides along.
+        return f"{_accepted_message(ticket_no, decision)}\n您也可以参考：{decision.answer.text}"
     return _accepted_message(ticket_no, decision)
 
 

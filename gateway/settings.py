@@ -7,6 +7,7 @@ error that names the variable, never a silent `None` deep in a request.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -15,6 +16,8 @@ from pydantic_settings import NoDecode
 from queue_workers.settings import WorkerSettings
 
 MiB = 1024 * 1024
+# The knowledge base shipped with the product (package data).
+DEFAULT_KB_PATH = Path(__file__).parent / "kb" / "default_kb.jsonl"
 
 MenuAction = Literal["complaint", "inquiry", "suggestion", "progress", "help"]
 DEFAULT_WECHAT_MENU: dict[str, MenuAction] = {
@@ -87,6 +90,19 @@ class Settings(WorkerSettings):
     wechat_menu: dict[str, MenuAction] = Field(
         default_factory=lambda: dict(DEFAULT_WECHAT_MENU),
         description="Menu CLICK keys → action, JSON object",
+    )
+    kb_path: Path = Field(
+        default=DEFAULT_KB_PATH,
+        description="Knowledge-base file imported at start when Redis holds none (.jsonl, .csv, .yaml)",
+    )
+    kb_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence below which the bot hands over; unset: the calibrated one"
+    )
+    kb_reload_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often each gateway checks Redis for a new KB version, seconds"
+    )
+    kb_cache_dir: Path | None = Field(
+        default=None, description="Where the segmenter's dictionary cache lives; unset: ~/.cache/hotline-gateway"
     )
 
     @field_validator("channels", "trusted_proxies", mode="before")

@@ -90,3 +90,26 @@ def wechat_reply_progress(job_id: str) -> str:
 def wechat_reply_refusals() -> str:
     """Hash errcode → count of replies WeChat refused for good (45015 window closed, 45047 limit)."""
     return f"{PREFIX}:wechat:reply-refusals"
+
+
+# The knowledge base (第十三条): each version's entries, and the pointer every gateway polls.
+
+
+def kb_version() -> str:
+    """The version every gateway answers from (an integer); absent until a KB is imported."""
+    return f"{PREFIX}:kb:version"
+
+
+def kb_version_counter() -> str:
+    """Hands out version numbers (INCR), so that two imports never write the same version."""
+    return f"{PREFIX}:kb:next-version"
+
+
+def kb_entries(version: int) -> str:
+    """The entries of one version, as one JSONL document (the canonical file format)."""
+    return f"{PREFIX}:kb:entries:{version}"
+
+
+def kb_meta(version: int) -> str:
+    """Hash of one version: `entries`, `source`, `imported_at`, `sha256`."""
+    return f"{PREFIX}:kb:meta:{version}"

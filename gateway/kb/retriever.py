@@ -1,0 +1,230 @@
+"""FAQ retrieval: which article answers a citizen's question, and how sure we are.
+
+Every phrasing of an article (its question and each similar question) is one document, indexed
+twice with BM25 (bm25s, Lucene variant): over canonical words (`text.Analyzer`) and over
+characters and character pairs, which catch typos and words segmented differently. An article
+scores as its best phrasing (max-pooling), so more phrasings never dilute an article.
+
+Scores are made comparable across queries and articles by normalising: a field's BM25 score is
+divided by the query's *self-score* — what a document made of exactly the query's words would
+score — and, with a smaller weight, by the phrasing's own self-score, so that a question matching
+one word of a long phrasing does not look like a match of that phrasing. 1 means "the question
+and this phrasing say the same words"; 0.3, "a third of the weight is shared". The two fields are
+then mixed (words weigh `WORD_WEIGHT`).
+
+A question's word the KB has never seen is first cut into smaller dictionary words (通话录音 →
+通话, 录音) when that reaches words the KB knows; one that stays unknown weighs in the self-score
+as much as the rarest KB word, times its rarity in general Chinese (jieba's word frequencies): an
+everyday word (明天, 一张) costs little, a topical one the KB lacks (社保卡, 停水) costs fully, so
+an off-topic question scores low instead of riding on one shared word.
+
+`ask` answers only when the best article is confident: its *confidence* — the score, less a
+penalty when the runner-up article is within `MARGIN` of it (two articles that fit about equally
+mean the question is ambiguous, and an operator does better than a coin toss) — reaches the
+threshold. `DEFAULT_THRESHOLD` is calibrated on the tuning split of the evaluation set
+(tests/data/faq_eval/, `bench/faq_quality.py --sweep`): the lowest threshold whose false-answer
+rate stays within 3% there, complaint narratives being kept away by the decision step.
+`HOTLINE_KB_THRESHOLD` overrides it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.kb.model import KbEntry
+from gateway.kb.text import Analysis, Analyzer, get_analyzer
+
+DEFAULT_THRESHOLD = 0.45
+WORD_WEIGHT = 0.6  # the rest: the character field
+QUERY_SHARE = 0.7  # of a field's score: normalised by the query's self-score; the rest by the phrasing's
+MARGIN = 0.1
+MARGIN_PENALTY = 0.5
+K1 = 1.2
+B = 0.75
+_EMPTY = "\x00"  # the token of a phrasing with no content words (bm25s wants one): no query has it
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    kb_id: str
+    score: float
+    entry: KbEntry
+
+
+class _Field:
+    """One BM25 index and what normalising needs: idf per token, self-scores of the documents."""
+
+    def __init__(self, documents: list[list[str]]) -> None:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself: one line per index
+        documents = [doc or [_EMPTY] for doc in documents]
+        self._bm25: Any = bm25s.BM25(k1=K1, b=B, method="lucene")
+        self._bm25.index(documents, show_progress=False)
+        self._vocab: dict[str, int] = dict(self._bm25.vocab_dict)
+        total = len(documents)
+        frequencies = Counter(token for doc in documents for token in set(doc))
+        self._idf = {token: _idf(total, count) for token, count in frequencies.items()}
+        self._unseen_idf = _idf(total, 0)
+        self._avg_len = sum(len(doc) for doc in documents) / total
+        doc_self = [_self_score(Counter(doc), self._idf, len(doc) / self._avg_len) for doc in documents]
+        self._doc_self: FloatArray = np.maximum(np.asarray(doc_self, dtype=np.float32), np.float32(1e-6))
+
+    @property
+    def known(self) -> dict[str, int]:
+        return self._vocab
+
+    def scores(self, tokens: Sequence[str], rarity: Callable[[str], float] | None = None) -> FloatArray | None:
+        """Each document's normalised score (0 … 1) for the query `tokens`; None when none matches.
+        A token the KB has never seen weighs the highest idf in the query's self-score, times its
+        `rarity` in general Chinese when given (明天 little, 社保卡 fully)."""
+        unique = list(dict.fromkeys(tokens))
+        ids = [self._vocab[token] for token in unique if token in self._vocab]
+        if not ids:
+            return None
+        raw: FloatArray = self._bm25.get_scores_from_ids(ids)
+
+        def weight(token: str) -> float:
+            idf = self._idf.get(token)
+            if idf is not None:
+                return idf
+            return self._unseen_idf * (rarity(token) if rarity is not None else 1.0)
+
+        query_self = sum(weight(token) for token in unique) / (1 + K1 * (1 - B + B * len(unique) / self._avg_len))
+        by_query = np.minimum(raw / np.float32(query_self), np.float32(1))
+        by_doc = np.minimum(raw / self._doc_self, np.float32(1))
+        mixed: FloatArray = by_query * np.float32(QUERY_SHARE) + by_doc * np.float32(1 - QUERY_SHARE)
+        return mixed
+
+
+def _self_score(counts: Counter[str], idf: dict[str, float], relative_len: float) -> float:
+    """A document's BM25 score against itself (Lucene: idf · tf / (tf + k1 · length norm))."""
+    norm = 1 - B + B * relative_len
+    return sum(idf[token] * tf / (tf + K1 * norm) for token, tf in counts.items())
+
+
+def _idf(total: int, frequency: int) -> float:
+    return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
+
+class Retriever:
+    """An immutable index over a list of entries; `rank` and `ask` are safe from any thread."""
+
+    def __init__(
+        self,
+        entries: list[KbEntry],
+        analyzer: Analyzer,
+        words: _Field,
+        chars: _Field,
+        starts: npt.NDArray[np.intp],
+        phrasings: int,
+        threshold: float,
+    ) -> None:
+        self.entries = entries
+        self.threshold = threshold
+        self.phrasings = phrasings
+        self._analyzer = analyzer
+        self._words = words
+        self._chars = chars
+        self._starts = starts
+
+    @classmethod
+    def build(
+        cls, entries: Sequence[KbEntry], *, threshold: float | None = None, analyzer: Analyzer | None = None
+    ) -> Retriever:
+        """Index `entries` (CPU-bound, ~0.1 s per 1,000 phrasings: off the event loop for a real KB)."""
+        if not entries:
+            raise ValueError("a knowledge base needs at least one entry")
+        analyzer = analyzer or get_analyzer()
+        word_docs: list[list[str]] = []
+        char_docs: list[list[str]] = []
+        starts: list[int] = []
+        for entry in entries:
+            starts.append(len(word_docs))
+            for phrasing in entry.phrasings:
+                analysis = analyzer.analyze(phrasing)
+                word_docs.append(list(analysis.words))
+                char_docs.append(list(analysis.chars))
+        return cls(
+            list(entries),
+            analyzer,
+            _Field(word_docs),
+            _Field(char_docs),
+            np.asarray(starts, dtype=np.intp),
+            len(word_docs),
+            DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+
+    def rank(self, text: str, k: int = 5) -> list[Match]:
+        """The `k` best articles for `text`, best first, with their scores (0 … 1)."""
+        scores = self._entry_scores(self._query(self._analyzer.analyze(text)))
+        if scores is None or k <= 0:
+            return []
+        candidates = np.flatnonzero(scores)
+        if len(candidates) > k:
+            # Over the non-zero scores only: numpy's argpartition is very slow on arrays that are
+            # mostly zeros (many equal values), which every score vector here is.
+            candidates = candidates[np.argpartition(scores[candidates], -k)[-k:]]
+        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [Match(self.entries[i].id, round(float(scores[i]), 4), self.entries[i]) for i in ordered.tolist()]
+
+    def best(self, text: str) -> Match | None:
+        """The best article, scored with its confidence (margin to the runner-up counted), whatever
+        the threshold; None when no article shares a word or character with `text`."""
+        matches = self.rank(text, k=2)
+        if not matches:
+            return None
+        return Match(matches[0].kb_id, confidence(matches), matches[0].entry)
+
+    def ask(self, text: str) -> Match | None:
+        """The article that answers `text`, scored with its confidence; None below the threshold
+        (the bot hands over to an operator)."""
+        match = self.best(text)
+        if match is None or match.score < self.threshold:
+            return None
+        return match
+
+    def _query(self, analysis: Analysis) -> Analysis:
+        """The question's words, each the KB does not know replaced by its parts when that helps."""
+        known = self._words.known
+        words: list[str] = []
+        for word in analysis.words:
+            if word in known:
+                words.append(word)
+                continue
+            parts, dropped = self._analyzer.split(word)
+            words.extend(parts if dropped or any(part in known for part in parts) else [word])
+        return Analysis(tuple(words), analysis.chars)
+
+    def _entry_scores(self, analysis: Analysis) -> FloatArray | None:
+        words = self._words.scores(analysis.words, self._analyzer.rarity)
+        chars = self._chars.scores(analysis.chars, self._analyzer.char_rarity)
+        if words is None and chars is None:
+            return None
+        mixed = np.zeros(self.phrasings, dtype=np.float32)
+        if words is not None:
+            mixed += words * np.float32(WORD_WEIGHT)
+        if chars is not None:
+            mixed += chars * np.float32(1 - WORD_WEIGHT)
+        pooled: FloatArray = np.maximum.reduceat(mixed, self._starts)
+        return pooled
+
+
+def confidence(matches: Sequence[Match]) -> float:
+    """The best match's score, less a penalty when the runner-up is within `MARGIN` of it."""
+    if not matches:
+        return 0.0
+    best = matches[0].score
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    penalty = MARGIN_PENALTY * max(0.0, MARGIN - (best - runner_up))
+    return round(max(0.0, best - penalty), 4)

@@ -1,0 +1,108 @@
+"""Instant answers through the real pipeline on real Redis: an inquiry the KB answers is closed at
+once; a complaint is never closed by an FAQ — accepted for transfer, the article suggested."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from domain import TicketEvent
+from gateway.settings import Settings
+from queue_workers.settings import FORWARD_QUEUE
+from tests.conftest import GatewayStarter, signed_headers
+from tests.webform_support import hidden_fields
+
+SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
+REFUSAL_ANSWER = "出租车拒载可以向12328投诉，请提供车牌号、时间、地点和经过。"
+
+
+def _message(text: str, **overrides: Any) -> bytes:
+    body = {"request_id": str(uuid.uuid4()), "user_id": "u-1001", "text": text, **overrides}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _queued(redis_client: redis.Redis) -> list[TicketEvent]:
+    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
+
+
+async def _post(client: Any, body: bytes) -> dict[str, Any]:
+    response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
+    assert response.status == 200, await response.text()
+    reply: dict[str, Any] = await response.json()
+    return reply
+
+
+async def test_an_inquiry_is_answered_from_the_kb_on_the_app_channel(
+    make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
+) -> None:
+    client = await start_gateway(make_settings(kb_path=SMALL_KB))
+    reply = await _post(client, _message("請問計程車拒載怎麼投訴？"))
+    assert reply["decision"] == "answered"
+    assert reply["category"] == "inquiry"
+    assert reply["domain"] == "urban_transit"
+    assert reply["answer"] == REFUSAL_ANSWER
+    assert reply["message"] == REFUSAL_ANSWER
+    # Answered business is archived too (第十四、三十条): one event, with the article.
+    (event,) = _queued(redis_client)
+    assert event.decision == "answered"
+    assert event.answer is not None
+    assert (event.answer.kb_id, event.answer.text) == ("t-taxi-refusal", REFUSAL_ANSWER)
+
+
+async def test_a_complaint_is_never_closed_by_an_faq(
+    make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
+) -> None:
+    client = await start_gateway(make_settings(kb_path=SMALL_KB))
+    # The citizen chose "inquiry", but tells of a wrong done to them: still a complaint.
+    narrative = "昨天晚上打车，的士司机拒载，车牌粤A12345，我在广州南站等了半小时"
+    chosen = "出租车拒载怎么投诉"  # the article's own question, but the citizen filed a complaint
+    for body in (_message(narrative, category="inquiry"), _message(chosen, category="complaint")):
+        reply = await _post(client, body)
+        assert reply["decision"] == "accepted"
+        assert reply["answer"] == REFUSAL_ANSWER
+        assert reply["message"].startswith("您反映的事项已受理，工单号：")
+        assert reply["message"].endswith(f"\n您也可以参考：{REFUSAL_ANSWER}")
+    events = _queued(redis_client)
+    assert [event.decision for event in events] == ["accepted", "accepted"]
+    assert [event.category for event in events] == ["inquiry", "complaint"]  # the citizen's choice stays
+    assert all(event.answer is not None and event.answer.kb_id == "t-taxi-refusal" for event in events)
+
+
+async def test_an_off_topic_question_goes_to_an_operator(
+    make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
+) -> None:
+    client = await start_gateway(make_settings(kb_path=SMALL_KB))
+    reply = await _post(client, _message("明天北京天气怎么样", category="inquiry"))
+    assert reply["decision"] == "accepted"
+    assert reply["answer"] is None
+    assert "您也可以参考" not in reply["message"]
+    (event,) = _queued(redis_client)
+    assert event.answer is None
+
+
+async def test_the_web_form_gets_instant_answers_too(make_settings: Any, start_gateway: GatewayStarter) -> None:
+    settings: Settings = make_settings(kb_path=SMALL_KB)
+    client = await start_gateway(settings)
+    token, request_id = hidden_fields(await (await client.get("/form")).text())
+    fields = {
+        "csrf_token": token,
+        "request_id": request_id,
+        "category": "inquiry",
+        "domain": "",
+        "description": "国庆节高速公路免费吗？",
+        "name": "",
+        "phone": "",
+        "place": "",
+        "occurred_at": "",
+    }
+    response = await client.post("/form", data=fields)
+    html = await response.text()
+    assert response.status == 200, html
+    assert "春节、清明节、劳动节、国庆节期间，7座以下小型客车免费通行高速公路。" in html

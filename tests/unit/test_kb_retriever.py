@@ -1,0 +1,99 @@
+"""Retrieval over a small KB of our own (tests/data/kb_small.jsonl): citizens' words find the
+article; what the KB does not cover gets no answer; the threshold is the line between."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.kb.files import load_entries
+from gateway.kb.model import KbEntry
+from gateway.kb.retriever import DEFAULT_THRESHOLD, Match, Retriever, confidence
+
+SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[KbEntry]:
+    return load_entries(SMALL_KB)
+
+
+@pytest.fixture(scope="module")
+def retriever(entries: list[KbEntry]) -> Retriever:
+    return Retriever.build(entries)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("請問計程車拒載怎麼投訴？", "t-taxi-refusal"),
+        ("的士司机不拉我，去哪投诉", "t-taxi-refusal"),
+        ("打车被师傅绕远路了怎么办", "t-taxi-detour"),
+        ("ＥＴＣ多扣了钱怎么弄", "t-etc"),
+        ("十一高速免不免费", "t-tollfree"),
+        ("从业资格证在哪考", "t-qualification"),
+        ("滴滴司机骂人怎么投诉", "t-ridehail"),
+        ("大巴车票怎么退", "t-coach-ticket"),
+        ("大风停航了船票退不退", "t-ferry"),
+        ("我想问一下12328管什么", "t-scope"),
+    ],
+)
+def test_a_question_in_citizens_words_gets_its_article(retriever: Retriever, question: str, expected: str) -> None:
+    match = retriever.ask(question)
+    assert match is not None, retriever.best(question)
+    assert match.kb_id == expected
+    assert match.entry.id == expected
+    assert DEFAULT_THRESHOLD <= match.score <= 1
+
+
+@pytest.mark.parametrize(
+    "question", ["今天天气怎么样", "帮我订一张去北京的机票", "股票怎么买", "你好", "红烧肉怎么做好吃", "？？？"]
+)
+def test_an_off_topic_question_gets_no_answer(retriever: Retriever, question: str) -> None:
+    assert retriever.ask(question) is None
+
+
+def test_the_exact_question_scores_about_one(retriever: Retriever, entries: list[KbEntry]) -> None:
+    for entry in entries:
+        best = retriever.rank(entry.question, k=1)[0]
+        assert best.kb_id == entry.id
+        assert best.score >= 0.99
+        answer = retriever.ask(entry.question)
+        assert answer is not None
+        assert answer.kb_id == entry.id
+
+
+def test_rank_orders_articles_best_first(retriever: Retriever) -> None:
+    ranked = retriever.rank("出租车司机拒载还绕路", k=3)
+    assert len(ranked) == 3
+    assert {ranked[0].kb_id, ranked[1].kb_id} == {"t-taxi-refusal", "t-taxi-detour"}
+    assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
+    assert retriever.rank("出租车", k=0) == []
+    assert retriever.rank("", k=5) == []
+
+
+def test_the_threshold_decides_between_answer_and_hand_over(entries: list[KbEntry]) -> None:
+    question = "出租车开几年必须报废"  # shares words with the taxi articles, answered by none
+    lenient, strict = Retriever.build(entries, threshold=0.05), Retriever.build(entries, threshold=0.99)
+    best = lenient.best(question)
+    assert best is not None
+    assert best.score < DEFAULT_THRESHOLD
+    assert lenient.ask(question) is not None
+    assert Retriever.build(entries).ask(question) is None
+    assert strict.ask("出租车拒载怎么投诉") is not None  # exactly an article's question
+    assert strict.ask("的士不拉我") is None
+
+
+def test_confidence_drops_when_two_articles_fit_about_equally(entries: list[KbEntry]) -> None:
+    entry = entries[0]
+    clear = [Match("a", 0.8, entry), Match("b", 0.3, entry)]
+    tie = [Match("a", 0.8, entry), Match("b", 0.8, entry)]
+    assert confidence(clear) == 0.8
+    assert confidence(tie) < 0.8
+    assert confidence([]) == 0.0
+
+
+def test_an_empty_kb_cannot_be_built() -> None:
+    with pytest.raises(ValueError, match="at least one entry"):
+        Retriever.build([])
