@@ -63,7 +63,8 @@ class KnowledgeBaseDecider:
     - a complaint — the citizen chose "complaint", or the text narrates one (`is_complaint`): the
       base decision, category and domain included; when that is `accepted`, the best article
       rides along as a suggestion (`answer`), and the reply adds "您也可以参考：…";
-    - a suggestion (意见建议): the base decision;
+    - a suggestion (意见建议), or a base decision other than `accepted` (refused, redirected, asking
+      for facts — the regulation's policy outranks an article): the base decision;
     - otherwise, when the KB answers confidently (`Retriever.ask`): `answered`, category inquiry,
       the article's domain (else the base's), the base's routing and deadlines;
     - otherwise the base decision.
@@ -81,6 +82,8 @@ class KnowledgeBaseDecider:
         text = intake.content.text
         if retriever is None or base.urgent or not text.strip() or intake.category_hint is Category.SUGGESTION:
             return base
+        if base.decision is not DecisionKind.ACCEPTED:
+            return base  # the policy refused, redirected or asked for facts: an article does not overrule it
         if intake.category_hint is Category.COMPLAINT or is_complaint(text):
             return self._with_suggestion(base, retriever, text)
         match = retriever.ask(text)
