@@ -8,11 +8,13 @@ names a plate number: then it is one concrete incident to act on.
 
 A text that asks nothing is a complaint narrative when
 
-1. it tells of a wrong (拒载, 绕路, 多收费, 态度恶劣, 骂人, 甩客, 不退费, 推来推去 … `_WRONGS`)
-   that is someone's own experience: a first person (我, 我们, 本人 …) or the facts of an
-   incident (a plate, 今天/昨天/刚才/上周, a time of day, an amount of money) — "who did what
-   wrong to me"; or
-2. it declares a complaint or a report (我要投诉, 我要举报, 投诉一辆…, 举报这个司机 …); or
+1. it tells of a wrong (拒载, 绕路, 多收费, 态度恶劣, 骂人, 甩客, 不退费, 推来推去, 超载, 闯红灯,
+   没停, 收了我… `_WRONGS`) that is someone's own experience: a first person (我, 我们, 本人 …),
+   the facts of an incident (a plate, 今天/昨天/刚才/上周, a time of day, an amount of money), or
+   a scene told at some length (16 characters or more: "坐的大巴严重超载，过道上全是站着的人")
+   — "who did what wrong to me"; or
+2. it declares a complaint or a report (我要投诉, 我要举报, 投诉一辆…, 举报这个司机 …), or tells
+   in the first person of something done to the writer (我被罚了两千, 我们被赶下车); or
 3. it narrates, at some length (16 characters or more), what somebody did (司机, 师傅, 教练,
    售票员, 他们 … `_AGENTS`) as a past event (了, 过, 上周, 刚才 …): a citizen telling a story is
    filing a complaint, not asking for an article.
@@ -125,6 +127,27 @@ _WRONGS = re.compile(
             "吓死",
             "不让考",
             "不给票",
+            # Reported 2026-11 by the content colleague: what citizens say when it happened to them.
+            "超载",
+            "超速",
+            "闯(?:了)?(?:个)?红灯",
+            "逆行",
+            "酒驾",
+            "喝(?:了)?酒(?:开|驾)",
+            "爱答不理",
+            "不理(?:人|我)",
+            "挂(?:了)?(?:我)?(?:的)?电话",
+            "吼",
+            "推搡",
+            "嫌(?:我)?.{0,4}(?:近|远|少)",
+            "(?:收|扣|要|拿)了我",
+            "多要",
+            "被(?:他|她|他们|司机|师傅)?(?:坑|骗|宰|罚|打|骂|赶|甩|拒|扣|撞)",
+            "没(?:有)?(?:停|开门|找零|给(?:我)?票|给(?:我)?退)",
+            "不(?:给|肯)(?:我)?(?:开门|找零|退)",
+            "中途.{0,6}(?:赶|甩|加价|拉人|上人|下车)",
+            "半路.{0,6}(?:赶|甩|加价|拉人|上人|下车|停车)",
+            "拉了.{0,4}(?:人|客)",
         )
     )
 )
@@ -141,10 +164,16 @@ _FACTS = re.compile(
     "|\\d{1,2}(?:点|时|:\\d\\d)"
     "|[\\d.一二两三四五六七八九十百千万几]+(?:元|块)"
 )
+# "我被…" (我被罚了两千, 我们被赶下车): a passive told in the first person is something done to the
+# writer.
+_DONE_TO_ME = re.compile("(?:我|我们|本人|俺)(?:今天|昨天|刚才|刚刚|上周|前天)?(?:又)?被(?!盗刷)")
 _DECLARATION = re.compile(
     "(?:我|我们|本人|俺)?(?:要|想|必须|需要|强烈)(?:投诉|举报|控告)|(?:投诉|举报)(?:一下|一辆|一个|这|那|该)"
 )
-_QUESTION = re.compile("怎么|怎样|如何|咋|哪里|哪儿|在哪|哪个|什么|啥|吗|呢|能否|能不能|可不可以|可以不|是否|多久|几天")
+# A colloquial question may end on a bare 不 / 没有 (能免费不, 可以投诉不, 封了没有).
+_QUESTION = re.compile(
+    "怎么|怎样|如何|咋|哪里|哪儿|在哪|哪个|什么|啥|吗|呢|能否|能不能|可不可以|可以不|是否|多久|几天|(?:不|没有|没)$"
+)
 
 
 def is_complaint_narrative(text: str) -> bool:
@@ -154,9 +183,11 @@ def is_complaint_narrative(text: str) -> bool:
         return True
     if _QUESTION.search(plain) or "?" in text or "？" in text:
         return False
-    if _WRONGS.search(plain) and (_FIRST_PERSON.search(plain) or _FACTS.search(plain)):
+    if _WRONGS.search(plain) and (
+        _FIRST_PERSON.search(plain) or _FACTS.search(plain) or len(plain) >= NARRATIVE_MIN_CHARS
+    ):
         return True
-    if _DECLARATION.search(plain):
+    if _DECLARATION.search(plain) or _DONE_TO_ME.search(plain):
         return True
     # A story takes some telling: a short statement ("滴滴上落了东西找不到司机") is a topic, not one.
     return len(plain) >= NARRATIVE_MIN_CHARS and bool(_AGENTS.search(plain) and _PAST.search(plain))

@@ -5,6 +5,8 @@
 2. Segment with jieba in dictionary mode (no HMM: a sequence jieba does not know falls apart into
    characters, which the character field still matches) with a transport user dictionary
    (`transport_dict.txt`: 网约车, 从业资格证, 超限超载, etc …).
+   A weight or a decimal (4.5吨, 3.5) stays one token; 打的 becomes 打车 only where a trip follows
+   (打的去…), not in "我打的是12345".
 3. Canonicalise: colloquialisms and synonyms become one word (`synonyms.txt`: 的士, 打车, 计程车 →
    出租车; 滴滴, 快车 → 网约车; 师傅 → 司机 …), in queries and articles alike; question words,
    particles and courtesies (怎么, 请问, 吗, 您好 …) are dropped.
@@ -50,7 +52,11 @@ RARITY_HIGH = 13.0
 RARITY_FLOOR = 0.15
 # Punctuation and symbols, except a decimal point between digits (4.5吨 stays one number).
 _PUNCTUATION = re.compile(r"(?:(?!(?<=\d)\.(?=\d))[\W_])+")
-_DECIMAL = re.compile(r"(\d+\.\d+)")
+# A weight (4.5吨, 49吨) or a decimal stays one token: the rule for "4.5吨及以下" must not be cut
+# into an everyday "4", "5" and "吨".
+_DECIMAL = re.compile(r"(\d+(?:\.\d+)?吨|\d+\.\d+)")
+# 打的 (to take a taxi) only where a trip follows: "我打的是12345" is a phone call, not a taxi.
+_TAXI_DADI = re.compile("打的(?=[去到回走费钱花从过]|$| )")
 _DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[a-z]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -118,7 +124,7 @@ class Analyzer:
         self._log_total = math.log(tokenizer.total)
 
     def normalize(self, text: str) -> str:
-        return normalize(text, self._converter)
+        return _TAXI_DADI.sub("打车", normalize(text, self._converter))
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one segmented token; None for a stopword or blank."""

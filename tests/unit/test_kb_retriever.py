@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.kb import retriever as retriever_module
 from gateway.kb.files import load_entries
 from gateway.kb.model import KbEntry
 from gateway.kb.retriever import DEFAULT_THRESHOLD, Match, Retriever, confidence
@@ -97,3 +98,30 @@ def test_confidence_drops_when_two_articles_fit_about_equally(entries: list[KbEn
 def test_an_empty_kb_cannot_be_built() -> None:
     with pytest.raises(ValueError, match="at least one entry"):
         Retriever.build([])
+
+
+def _entry(kb_id: str, question: str, *similar: str) -> KbEntry:
+    return KbEntry(id=kb_id, question=question, similar=list(similar), answer="…")
+
+
+def test_an_article_about_another_means_of_transport_is_demoted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The question names 地铁: the ETC article shares its verbs (扣了两次钱) but is about ETC only;
+    # the general article is about no means of transport and keeps its score.
+    entries = [
+        _entry("etc", "ETC扣了两次钱怎么办", "ETC重复扣费", "ETC多扣钱了"),
+        _entry("metro", "地铁票价怎么算", "地铁坐错站了怎么办", "地铁安检不合理"),
+        _entry("general", "重复收费找谁", "被多收了两次钱怎么办"),
+    ]
+    retriever = Retriever.build(entries)
+
+    def scores(question: str, other_topic: float) -> dict[str, float]:
+        monkeypatch.setattr(retriever_module, "OTHER_TOPIC", other_topic)
+        return {m.kb_id: m.score for m in retriever.rank(question)}
+
+    plain, demoted = scores("坐地铁扣了两次钱怎么办", 1.0), scores("坐地铁扣了两次钱怎么办", 0.85)
+    assert demoted["etc"] == pytest.approx(plain["etc"] * 0.85, abs=1e-3)
+    assert demoted["metro"] == plain["metro"]
+    assert demoted["general"] == plain["general"]
+    # A question that names no means of transport, or the article's own, demotes nothing.
+    assert scores("扣了两次钱怎么办", 1.0) == scores("扣了两次钱怎么办", 0.85)
+    assert scores("ETC扣了两次钱", 1.0)["etc"] == scores("ETC扣了两次钱", 0.85)["etc"]

@@ -41,6 +41,17 @@ def test_punctuation_and_symbols_become_spaces() -> None:
         ("过路费", "通行费"),
         ("高速", "高速公路"),
         ("ETC卡", "etc"),
+        ("讲价", "议价"),
+        ("起火", "着火"),
+        ("停开", "停航"),
+        ("一回事", "区别"),
+        ("十月一号", "节假日"),
+        ("要不要钱", "收费"),
+        ("改", "改签"),
+        ("订", "订票"),
+        ("轻卡", "轻型货车"),
+        ("汽修厂", "修理厂"),
+        ("动车", "火车"),
     ],
 )
 def test_colloquialisms_become_one_word(analyzer: Analyzer, variant: str, canonical: str) -> None:
@@ -54,6 +65,24 @@ def test_the_same_question_in_other_words_reads_the_same(analyzer: Analyzer) -> 
 @pytest.mark.parametrize("word", ["网约车", "从业资格证", "超限超载", "12328", "客运班车", "绿色通道", "驾校"])
 def test_transport_words_stay_whole(analyzer: Analyzer, word: str) -> None:
     assert word in analyzer.analyze(f"请问{word}怎么办理").words
+
+
+def test_da_di_is_a_taxi_only_where_a_trip_follows(analyzer: Analyzer) -> None:
+    assert "出租车" in analyzer.analyze("打的去火车站要多少钱").words
+    assert "出租车" in analyzer.analyze("昨晚打的花了八十").words
+    assert "出租车" not in analyzer.analyze("我打的是12345，怎么转到你们这了").words
+    assert "出租车" not in analyzer.analyze("我打的电话没人接").words
+
+
+def test_a_beeping_device_is_not_the_ride_hailing_app(analyzer: Analyzer) -> None:
+    assert "网约车" not in analyzer.analyze("ETC盒子一直滴滴响").words
+    assert "网约车" in analyzer.analyze("滴滴司机绕路").words
+
+
+def test_a_weight_or_a_decimal_stays_one_token(analyzer: Analyzer) -> None:
+    assert "4.5吨" in analyzer.analyze("４．５吨的轻卡要从业资格证吗").words
+    assert analyzer.analyze("4.5吨以下").words == analyzer.analyze("4.5吨 以下").words
+    assert "3.5" in analyzer.analyze("起步价3.5元").words
 
 
 def test_question_words_and_particles_are_dropped(analyzer: Analyzer) -> None:
