@@ -179,8 +179,10 @@ class WeChatFlow:
             return Outcome(texts.UNSUPPORTED)
         state = await self._citizen(message.from_user)
         if message.msg_type in TICKET_MESSAGES:
-            if state.conversation is not None:
-                return await self._amend(TicketEvent.model_validate_json(state.conversation), native, inbound)
+            held = TicketEvent.model_validate_json(state.conversation) if state.conversation else None
+            # A retry of the message that opened the conversation gets its question again.
+            if held is not None and held.idempotency_key != message.dedupe_key:
+                return await self._amend(held, native, inbound)
             return await self._new_ticket(native, inbound, state)
         if state.recent_ticket is not None:
             return await self._join(_text(state.recent_ticket), native, inbound)
@@ -234,7 +236,7 @@ class WeChatFlow:
             )
 
         reply = await self._pipeline.submit(intake, extra=extra, hold_needs_info_s=conversation_s)
-        return self._outcome(reply)
+        return self._outcome(reply, asking=True)
 
     async def _amend(self, held: TicketEvent, native: WeChatRequest, inbound: Inbound) -> Outcome:
         openid = native.message.from_user
@@ -253,7 +255,7 @@ class WeChatFlow:
                 deletes=(redis_keys.wechat_conversation(openid),),
             ),
         )
-        return self._outcome(reply)
+        return self._outcome(reply, asking=False)
 
     async def _join(self, ticket_no: str, native: WeChatRequest, inbound: Inbound) -> Outcome:
         message = native.message
@@ -292,10 +294,15 @@ class WeChatFlow:
         )
         return Outcome(texts.MEDIA_FIRST)
 
-    def _outcome(self, reply: IntakeReply) -> Outcome:
+    def _outcome(self, reply: IntakeReply, *, asking: bool = False) -> Outcome:
+        """`asking`: a new ticket, whose question for missing facts the citizen may still answer;
+        after the one answer the conversation is over and an operator follows up."""
         text = reply.message
-        if reply.decision is DecisionKind.NEEDS_INFO and not reply.duplicate:
-            text += texts.ANSWER_WINDOW.format(minutes=self._settings.wechat_conversation_ttl_s // 60)
+        if reply.decision is DecisionKind.NEEDS_INFO:
+            if asking:
+                text += texts.ANSWER_WINDOW.format(minutes=self._settings.wechat_conversation_ttl_s // 60)
+            else:
+                text = texts.STILL_MISSING.format(ticket_no=reply.ticket_no, missing="、".join(reply.missing_facts))
         return Outcome(text, reply.ticket_no, owner=not reply.duplicate)
 
     # -- events -------------------------------------------------------------------------------

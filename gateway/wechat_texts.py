@@ -27,6 +27,7 @@ MEDIA_FIRST = (
 )
 MEDIA_JOINED = "已将您发送的{what}补充到工单{ticket_no}。"
 ANSWER_WINDOW = "请在{minutes}分钟内直接回复补充。"
+STILL_MISSING = "已收到您的补充，工单{ticket_no}已转交办理。仍缺少：{missing}，工作人员会与您联系核实。"
 UNSUPPORTED = "暂不支持这种消息。请发送文字、图片、语音或位置。"
 
 MEDIA_NAMES = {

@@ -419,3 +419,17 @@ async def test_a_late_outcome_reaches_the_citizen_through_the_customer_service_a
     assert "已受理" in sent.text
     assert _jobs(redis_client) == []
     assert _jobs(redis_client, REPLY_QUEUE) == []
+
+
+async def test_an_answer_that_still_lacks_facts_ends_the_conversation(
+    wechat: WeChat, redis_client: redis.Redis
+) -> None:
+    _, question = await wechat.text("出租车司机拒载，态度很差", "92001")
+    assert await wechat.text("出租车司机拒载，态度很差", "92001") == (200, question)  # a retry: the same question
+    _, reply = await wechat.text("我也不记得了", "92002")
+    (ticket,) = _tickets(redis_client)
+    assert ticket.decision == "needs_info"
+    assert ticket.missing_facts == ("车牌号", "时间")
+    assert ticket.ticket_no in reply
+    assert "工作人员会与您联系" in reply
+    assert "分钟内" not in reply  # no second question: an operator calls back
