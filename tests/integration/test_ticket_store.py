@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from queue_workers.ticket_store import TicketFilter, TicketStore
+from tests.concurrency import run_together
 from tests.event_factory import BASE_TIME, make_event
 
 REPO = Path(__file__).resolve().parents[2]
@@ -204,30 +205,13 @@ def test_stores_opened_together_on_a_fresh_file(tmp_path: Path) -> None:
     switching a new file to WAL must not fail either of them with "database is locked"."""
     for attempt in range(30):
         path = tmp_path / f"fresh-{attempt}.sqlite3"
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
 
-        def open_and_add(
-            n: int,
-            path: Path = path,
-            barrier: threading.Barrier = barrier,
-            errors: list[BaseException] = errors,
-            first: int = attempt * 10,
-        ) -> None:
-            barrier.wait()
-            try:
-                store = TicketStore(path)
-                store.add(make_event(first + n + 1))
-                store.close()
-            except BaseException as exc:
-                errors.append(exc)
+        def open_and_add(n: int, path: Path = path, first: int = attempt * 10) -> None:
+            store = TicketStore(path)
+            store.add(make_event(first + n + 1))
+            store.close()
 
-        threads = [threading.Thread(target=open_and_add, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert run_together(4, open_and_add) == []
         check = TicketStore(path)
         assert check.count() == 4
         check.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from queue_workers.ticket_store import SCHEMA_VERSION, TicketStore
+from tests.concurrency import run_together
 from tests.event_factory import BASE_TIME, make_event
 from tests.supplement_factory import make_supplement
 
@@ -145,29 +145,13 @@ def test_a_release_1_store_opened_by_several_processes_at_once(tmp_path: Path) -
     for attempt in range(10):
         path = tmp_path / f"old-{attempt}.sqlite3"
         _v1_file(path, 1)
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
 
-        def open_and_add(
-            n: int,
-            path: Path = path,
-            barrier: threading.Barrier = barrier,
-            errors: list[BaseException] = errors,
-        ) -> None:
-            barrier.wait()
-            try:
-                opened = TicketStore(path)
-                opened.add_supplement(make_supplement(n + 1))
-                opened.close()
-            except BaseException as exc:
-                errors.append(exc)
+        def open_and_add(n: int, path: Path = path) -> None:
+            opened = TicketStore(path)
+            opened.add_supplement(make_supplement(n + 1))
+            opened.close()
 
-        threads = [threading.Thread(target=open_and_add, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert run_together(4, open_and_add) == []
         check = TicketStore(path)
         assert len(check.supplements("12328-20261128-000001")) == 4
         check.close()
