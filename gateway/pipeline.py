@@ -33,7 +33,7 @@ from domain.intake import Decision
 from gateway.decide import Decider
 from gateway.enqueue import FORWARD_FUNC, BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, Writes
 from gateway.replies import build_reply
-from gateway.state import CLAIM_PREFIX, DedupeStore, TicketNumbers
+from gateway.state import DedupeStore, TicketNumbers
 from queue_workers import redis_keys
 from queue_workers.settings import FORWARD_QUEUE
 
@@ -123,8 +123,8 @@ class IntakePipeline:
             token = await self._dedupe.claim(key)
             if token is not None:
                 return token
-            stored = await self._dedupe.get(key)
-            if stored is not None and not stored.startswith(CLAIM_PREFIX.encode()):
+            stored = await self._dedupe.finished(key)
+            if stored is not None:
                 return IntakeReply.model_validate_json(stored).model_copy(update={"duplicate": True})
             # Another request holds the claim (or just released it): wait for its outcome.
             if time.monotonic() >= deadline:

@@ -112,7 +112,7 @@ class _BadQuery(Exception):
     pass
 
 
-def _admin_only(handler: Handler) -> Handler:
+def admin_only(handler: Handler) -> Handler:
     """Token check before the handler; no caching and no sniffing on every admin response."""
 
     @functools.wraps(handler)
@@ -161,7 +161,7 @@ def _presented_token(header: str) -> str | None:
 
 
 @routes.get("/admin/tickets")
-@_admin_only
+@admin_only
 async def list_tickets(request: web.Request) -> web.Response:
     filters = _filters(request.query)
     page = _int_param(request.query, "page", default=1, low=1, high=1_000_000)
@@ -197,7 +197,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 
 @routes.get("/admin/tickets/{ticket_no}")
-@_admin_only
+@admin_only
 async def show_ticket(request: web.Request) -> web.Response:
     ticket_no = request.match_info["ticket_no"]
     ticket, supplements = await asyncio.to_thread(_ticket_whole, request.app[keys.TICKET_STORE], ticket_no)

@@ -22,7 +22,7 @@ from gateway.http import json_error, read_body
 from gateway.kb.files import parse_entries
 from gateway.kb.live import LiveKnowledgeBase
 from gateway.kb.model import KbEntry, KbFormatError, summarize
-from gateway.routes_admin import _admin_only as admin_only
+from gateway.routes_admin import admin_only
 from gateway.settings import MiB
 
 routes = web.RouteTableDef()

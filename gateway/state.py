@@ -41,9 +41,13 @@ class DedupeStore:
         won = await self._redis.set(key, token.encode(), nx=True, ex=self._claim_ttl_s)
         return token if won else None
 
-    async def get(self, key: str) -> bytes | None:
+    async def finished(self, key: str) -> bytes | None:
+        """The stored outcome of the first request; None while it is still claimed (or never was)."""
         value = await self._redis.get(key)
-        return value.encode() if isinstance(value, str) else value
+        stored = value.encode() if isinstance(value, str) else value
+        if stored is None or stored.startswith(CLAIM_PREFIX.encode()):
+            return None
+        return stored
 
     async def release(self, key: str, token: str) -> None:
         await self._release(keys=[key], args=[token])

@@ -35,7 +35,7 @@ from gateway import wechat_texts as texts
 from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
 from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
-from gateway.state import CLAIM_PREFIX, DedupeStore
+from gateway.state import DedupeStore
 from queue_workers import redis_keys
 from queue_workers.settings import REPLY_QUEUE
 
@@ -312,8 +312,8 @@ class WeChatFlow:
         key = redis_keys.dedupe("wechat", message.dedupe_key)
         token = await self._events.claim(key)
         if token is None:
-            stored = await self._events.get(key)
-            if stored is not None and not stored.startswith(CLAIM_PREFIX.encode()):
+            stored = await self._events.finished(key)
+            if stored is not None:
                 return stored.decode() or None
         text = await self._event_reply(message)
         await self._redis.set(key, (text or "").encode(), ex=self._settings.dedupe_ttl_s)
