@@ -23,7 +23,7 @@ from channels.webform_model import (
     NAME_MAX_CHARS,
     PLACE_MAX_CHARS,
 )
-from domain import Category, DecisionKind, Domain, IntakeReply
+from domain import Category, DecisionKind, Domain, IntakeReply, fact_label
 from domain.taxonomy import CATEGORY_LABELS, DOMAIN_LABELS
 from normalizers.time import now_shanghai, to_shanghai
 
@@ -106,6 +106,7 @@ class FormPages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        environment.filters["fact_label"] = fact_label
         return cls(environment, photo_max_bytes)
 
     def render(

@@ -6,7 +6,17 @@ Imports no adapter (no aiohttp, no Redis, no RQ): every other package depends on
 from domain.intake import Decision, Intake
 from domain.reply import IntakeReply
 from domain.supplement import SUPPLEMENT_SCHEMA_ID, SupplementKind, TicketSupplement
-from domain.taxonomy import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason
+from domain.taxonomy import (
+    FACT_LABELS,
+    Category,
+    ChannelName,
+    DecisionKind,
+    Domain,
+    Fact,
+    RedirectTarget,
+    RefusalReason,
+    fact_label,
+)
 from domain.ticket_event import (
     SCHEMA_ID,
     Answer,
@@ -21,6 +31,7 @@ from domain.ticket_event import (
 )
 
 __all__ = [
+    "FACT_LABELS",
     "SCHEMA_ID",
     "SUPPLEMENT_SCHEMA_ID",
     "Answer",
@@ -33,6 +44,7 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "Domain",
+    "Fact",
     "Intake",
     "IntakeReply",
     "Location",
@@ -43,4 +55,5 @@ __all__ = [
     "SupplementKind",
     "TicketEvent",
     "TicketSupplement",
+    "fact_label",
 ]

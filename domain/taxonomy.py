@@ -54,6 +54,18 @@ class RedirectTarget(StrEnum):
     EMERGENCY = "emergency"  # 110/120/119
 
 
+class Fact(StrEnum):
+    """第十九条(二): the facts a complaint needs to be acted on (`missing_facts`)."""
+
+    PLATE = "plate"  # plate or order number
+    LINE = "line"  # bus or metro line
+    SHIP = "ship"  # ship name or route
+    COMPANY = "company"  # the business complained about
+    OBJECT = "object"  # who or what, when nothing more specific applies
+    TIME = "time"
+    PLACE = "place"
+
+
 class ChannelName(StrEnum):
     WECHAT = "wechat"
     APP = "app"
@@ -77,3 +89,21 @@ DOMAIN_LABELS: dict[Domain, str] = {
     Domain.SALVAGE: "救助打捞",
     Domain.MARITIME_SAR: "海上搜救",
 }
+
+FACT_LABELS: dict[Fact, str] = {
+    Fact.PLATE: "车牌号或订单号",
+    Fact.LINE: "线路",
+    Fact.SHIP: "船名或航线",
+    Fact.COMPANY: "企业名称",
+    Fact.OBJECT: "投诉对象（车辆、企业或人员）",
+    Fact.TIME: "发生时间",
+    Fact.PLACE: "地点（上下车地点、站点或路段）",
+}
+
+
+def fact_label(name: str) -> str:
+    """A missing fact as the citizen reads it (an unknown name as it is)."""
+    try:
+        return FACT_LABELS[Fact(name)]
+    except ValueError:
+        return name

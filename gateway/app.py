@@ -20,12 +20,13 @@ from gateway import (
     routes_webform,
     routes_wechat,
 )
-from gateway.decide import AcceptAsChosen, Decider, KnowledgeBaseDecider
+from gateway.decide import Decider, KnowledgeBaseDecider
 from gateway.enqueue import BatchingEnqueuer
 from gateway.http import error_middleware_factory
 from gateway.kb.live import KbConfigError, LiveKnowledgeBase
 from gateway.kb.store import KbStore
 from gateway.pipeline import IntakePipeline
+from gateway.policy.bootstrap import policy_decider
 from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
 from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, TicketNumbers
@@ -67,7 +68,7 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
         interval_s=settings.kb_reload_interval_s,
     )
     # Instant answers from the knowledge base on every channel: the pipeline's decision step.
-    app[keys.DECIDER] = decider or KnowledgeBaseDecider(AcceptAsChosen(settings.region_code), kb)
+    app[keys.DECIDER] = decider or KnowledgeBaseDecider(policy_decider(settings), kb)
     key = (
         settings.secret_key.get_secret_value().encode()
         if settings.secret_key

@@ -1,5 +1,5 @@
 """The `hotline-gateway` command: `up` (everything on one machine), `serve`, `worker`, `schema`,
-`kb` (the knowledge base: `gateway/kb/commands.py`)."""
+`kb` (the knowledge base: `gateway/kb/commands.py`), `classify` (the policy: `gateway/policy/commands.py`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from channels import ChannelConfigError
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.kb import commands as kb_commands
 from gateway.logs import configure_logging
+from gateway.policy import commands as policy_commands
+from gateway.policy.calendar import CalendarFileError
 from gateway.settings import Settings
 
 log = logging.getLogger("hotline-gateway")
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         result: int = args.run(settings, args)
-    except ChannelConfigError as exc:
+    except (ChannelConfigError, CalendarFileError) as exc:
         print(f"hotline-gateway: {exc}", file=sys.stderr)
         return 2
     return result
@@ -76,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
 
     kb_commands.add_parser(commands)
+    policy_commands.add_parser(commands)
     return parser
 
 

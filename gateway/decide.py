@@ -66,7 +66,7 @@ class KnowledgeBaseDecider:
     - a suggestion (意见建议), or a base decision other than `accepted` (refused, redirected, asking
       for facts — the regulation's policy outranks an article): the base decision;
     - otherwise, when the KB answers confidently (`Retriever.ask`): `answered`, category inquiry,
-      the article's domain (else the base's), the base's routing and deadlines;
+      the article's domain (else the base's), the base's routing, no deadlines;
     - otherwise the base decision.
 
     Retrieval takes well under a millisecond per question, so it runs on the event loop.
@@ -80,11 +80,12 @@ class KnowledgeBaseDecider:
         base = await self._base.decide(intake)
         retriever = self._kb.retriever
         text = intake.content.text
-        if retriever is None or base.urgent or not text.strip() or intake.category_hint is Category.SUGGESTION:
+        suggestion = Category.SUGGESTION in (intake.category_hint, base.category)
+        if retriever is None or base.urgent or not text.strip() or suggestion:
             return base
         if base.decision is not DecisionKind.ACCEPTED:
             return base  # the policy refused, redirected or asked for facts: an article does not overrule it
-        if intake.category_hint is Category.COMPLAINT or is_complaint(text):
+        if Category.COMPLAINT in (intake.category_hint, base.category) or is_complaint(text):
             return self._with_suggestion(base, retriever, text)
         match = retriever.ask(text)
         if match is None:
@@ -98,6 +99,7 @@ class KnowledgeBaseDecider:
             reason=None,
             redirect=None,
             missing_facts=(),
+            deadlines=None,  # answered at once: nothing left to transfer or reply to
         )
 
     @staticmethod

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from domain import Category, Decision, DecisionKind, IntakeReply, RedirectTarget, RefusalReason
-
-# 第二十三条: reply within 3 (inquiry), 5 (suggestion) or 10 (complaint) working days.
-REPLY_WORKING_DAYS: dict[Category, int] = {
-    Category.INQUIRY: 3,
-    Category.SUGGESTION: 5,
-    Category.COMPLAINT: 10,
-}
+from domain import Decision, DecisionKind, IntakeReply, RedirectTarget, RefusalReason, fact_label
+from gateway.policy.deadlines import REPLY_WORKING_DAYS
 
 # 第十九条: a refusal states its reason.
 REFUSAL_TEXT: dict[RefusalReason, str] = {
@@ -33,13 +27,21 @@ REDIRECT_TEXT: dict[RedirectTarget, str] = {
 }
 
 
+# Help is needed now: the reply says where to get it, and nothing else.
+_DANGER_NOW = frozenset({RedirectTarget.EMERGENCY, RedirectTarget.WATER_DISTRESS, RedirectTarget.HIGHWAY_RESCUE})
+
+
 def _accepted_message(ticket_no: str, decision: Decision) -> str:
     if decision.urgent:
         # 第二十一条: safety-production matters are transferred at once.
         return f"您反映的安全问题已受理并立即转办，工单号：{ticket_no}。请注意自身安全。"
     # 第十七条: transfer within 24 hours, non-working days postponed.
     head = f"您反映的事项已受理，工单号：{ticket_no}。我们将在24小时内（非工作日顺延）转交承办单位办理，"
-    if decision.category is not None:
+    if decision.deadlines is not None and decision.category is not None:
+        by = decision.deadlines.reply_by
+        days = REPLY_WORKING_DAYS[decision.category]
+        tail = f"承办单位将在{days}个工作日内（{by.year}年{by.month}月{by.day}日前）答复您。"
+    elif decision.category is not None:
         tail = f"承办单位一般在{REPLY_WORKING_DAYS[decision.category]}个工作日内答复您。"
     else:
         tail = "承办单位将按规定时限（咨询3个、建议5个、投诉10个工作日内）答复您。"
@@ -55,9 +57,11 @@ def build_message(ticket_no: str, decision: Decision) -> str:
         return f"很抱歉，{reason}，12328热线不予受理（第十九条）。工单号：{ticket_no}。"
     if kind is DecisionKind.REDIRECTED and decision.redirect is not None:
         where = REDIRECT_TEXT[decision.redirect]
+        if decision.redirect in _DANGER_NOW:
+            return f"{where}！"  # nothing else: the citizen must act now
         return f"{where}。12328热线受理公路、水路、道路运输、城市客运等交通运输事项。"
     if kind is DecisionKind.NEEDS_INFO:
-        missing = "、".join(decision.missing_facts) or "具体的时间、地点和对象"
+        missing = "、".join(map(fact_label, decision.missing_facts)) or "具体的时间、地点和对象"
         return f"为便于核实处理，请补充：{missing}。工单号：{ticket_no}。"
     if kind is DecisionKind.ACCEPTED and decision.answer is not None:
         # A complaint is transferred, never closed by an FAQ; the article that matches rides along.

@@ -28,7 +28,7 @@ from aiohttp import BasicAuth, web
 from multidict import MultiMapping
 
 from channels.base import json_response
-from domain import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason
+from domain import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason, fact_label
 from domain.taxonomy import CATEGORY_LABELS, DOMAIN_LABELS
 from gateway import keys
 from gateway.http import json_error
@@ -307,6 +307,7 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["http_url"] = _http_url
+    environment.filters["fact_label"] = fact_label
     environment.globals["labels"] = LABELS
     return environment
 

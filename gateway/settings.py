@@ -49,6 +49,10 @@ class Settings(WorkerSettings):
         default_factory=dict, description='App HMAC keys, JSON object {"key id": "secret"}'
     )
     region_code: str = Field(default="000000", pattern=r"^\d{6}$", description="The centre's 6-digit region code")
+    calendar_file: Path | None = Field(
+        default=None,
+        description="Supplementary holiday calendar (JSON) for years chinese-calendar does not cover yet",
+    )
     json_max_bytes: int = Field(default=1 * MiB, gt=0, description="Largest JSON body accepted")
     form_max_bytes: int = Field(default=10 * MiB, gt=0, description="Largest web-form body accepted")
     upload_max_bytes: int = Field(default=5 * MiB, gt=0, description="Largest single photo accepted")

@@ -30,7 +30,7 @@ from redis.asyncio import Redis as AsyncRedis
 from channels.base import Inbound
 from channels.wechat import WeChatChannel, WeChatRequest, split_passive
 from channels.wechat_model import WeChatMessage
-from domain import Attachment, DecisionKind, Intake, IntakeReply, Location, SupplementKind, TicketEvent
+from domain import Attachment, DecisionKind, Intake, IntakeReply, Location, SupplementKind, TicketEvent, fact_label
 from gateway import wechat_texts as texts
 from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
 from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
@@ -302,7 +302,8 @@ class WeChatFlow:
             if asking:
                 text += texts.ANSWER_WINDOW.format(minutes=self._settings.wechat_conversation_ttl_s // 60)
             else:
-                text = texts.STILL_MISSING.format(ticket_no=reply.ticket_no, missing="、".join(reply.missing_facts))
+                missing = "、".join(map(fact_label, reply.missing_facts))
+                text = texts.STILL_MISSING.format(ticket_no=reply.ticket_no, missing=missing)
         return Outcome(text, reply.ticket_no, owner=not reply.duplicate)
 
     # -- events -------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 _CONNECT_TIMEOUT_S = 3.0
 
 
-class _Failed(Exception):
-    """A command that cannot go on; the message is for the operator."""
+class CommandFailed(Exception):
+    """A command that cannot go on; the message is for the operator (`guarded` prints it)."""
 
 
 def add_parser(commands: Any) -> None:
@@ -54,32 +54,35 @@ def add_parser(commands: Any) -> None:
     importer = sub.add_parser("import", help="validate FILE and make it the KB every gateway answers from")
     importer.add_argument("file", type=Path, metavar="FILE", help=".jsonl, .csv or .yaml")
     data_dir(importer)
-    importer.set_defaults(run=_run(_import))
+    importer.set_defaults(run=guarded(_import))
 
     ask = sub.add_parser("ask", help="the instant answer to TEXT; without TEXT, JSON lines on stdin")
     ask.add_argument("text", nargs="?", metavar="TEXT")
     kb_file(ask)
     data_dir(ask)
-    ask.set_defaults(run=_run(_ask))
+    ask.set_defaults(run=guarded(_ask))
 
     stats = sub.add_parser("stats", help="version, entries, phrasings, domains and tags")
     kb_file(stats)
     data_dir(stats)
-    stats.set_defaults(run=_run(_stats))
+    stats.set_defaults(run=guarded(_stats))
 
     export = sub.add_parser("export", help="the KB as a file, on stdout")
     export.add_argument("--format", choices=FORMATS, default="jsonl", help="default jsonl")
     kb_file(export)
     data_dir(export)
-    export.set_defaults(run=_run(_export))
+    export.set_defaults(run=guarded(_export))
 
 
-def _run(command: Any) -> Any:
+def guarded(command: Any, prefix: str = "hotline-gateway kb") -> Any:
+    """`command` with `CommandFailed` printed as one line on stderr (exit 1) and a closed stdout
+    (`… | head`) taken quietly."""
+
     def run(settings: Settings, args: argparse.Namespace) -> int:
         try:
             result: int = command(settings, args)
-        except _Failed as exc:
-            print(f"hotline-gateway kb: {exc}", file=sys.stderr)
+        except CommandFailed as exc:
+            print(f"{prefix}: {exc}", file=sys.stderr)
             return 1
         except BrokenPipeError:
             # The reader went away (`kb export | head`): not an error; keep the exit quiet.
@@ -98,7 +101,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     entries = _load_file(path)
     with _redis_url(settings, create=True) as url:
         if url is None:  # pragma: no cover — create=True always gives one
-            raise _Failed("no Redis")
+            raise CommandFailed("no Redis")
         version = asyncio.run(_publish(url, entries, str(path.resolve())))
     print(f"imported {len(entries)} entries from {path} as version {version}")
     return 0
@@ -111,11 +114,12 @@ async def _publish(url: str, entries: list[KbEntry], source: str) -> int:
     try:
         version = await KbStore(client).publish(entries, source=source)
     except _redis_errors() as exc:
-        raise _Failed(f"Redis at {_safe(url)} cannot be reached ({type(exc).__name__}): nothing imported") from exc
+        problem = f"Redis at {_safe(url)} cannot be reached ({type(exc).__name__}): nothing imported"
+        raise CommandFailed(problem) from exc
     finally:
         await client.aclose()
     if version is None:  # pragma: no cover — only with only_if_empty
-        raise _Failed("not imported")
+        raise CommandFailed("not imported")
     return version
 
 
@@ -123,22 +127,22 @@ async def _publish(url: str, entries: list[KbEntry], source: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _Source:
+class KbSource:
     entries: list[KbEntry]
     version: int | None
     description: str
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    source = _source(settings, args.kb)
-    retriever = _retriever(settings, source.entries)
+    source = current_source(settings, args.kb)
+    retriever = build_retriever(settings, source.entries)
     if args.text is not None:
         print(_answer_text(retriever, args.text))
         return 0
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
-        text = _query_text(line, number)
+        text = query_text(line, number)
         match = retriever.best(text)
         answered = match is not None and match.score >= retriever.threshold and not is_complaint_narrative(text)
         record = {
@@ -151,13 +155,13 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_text(line: str, number: int) -> str:
+def query_text(line: str, number: int) -> str:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise _Failed(f"stdin line {number}: invalid JSON ({exc.msg})") from None
+        raise CommandFailed(f"stdin line {number}: invalid JSON ({exc.msg})") from None
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        raise _Failed(f'stdin line {number}: expected an object with a "text" string')
+        raise CommandFailed(f'stdin line {number}: expected an object with a "text" string')
     text: str = record["text"]
     return text
 
@@ -180,32 +184,32 @@ def _answer_text(retriever: Retriever, text: str) -> str:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    source = _source(settings, args.kb)
+    source = current_source(settings, args.kb)
     body = {"version": source.version, "source": source.description, **summarize(source.entries)}
     print(json.dumps(body, ensure_ascii=False, indent=2))
     return 0
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    source = _source(settings, args.kb)
+    source = current_source(settings, args.kb)
     sys.stdout.buffer.write(dump_entries(source.entries, args.format))
     sys.stdout.flush()
     return 0
 
 
-def _source(settings: Settings, kb_file: Path | None) -> _Source:
+def current_source(settings: Settings, kb_file: Path | None) -> KbSource:
     if kb_file is not None:
-        return _Source(_load_file(kb_file), None, str(kb_file))
+        return KbSource(_load_file(kb_file), None, str(kb_file))
     with _redis_url(settings, create=False) as url:
         stored, problem = asyncio.run(_read_current(url)) if url else (None, "no Redis configured")
     if stored is not None:
         try:
             entries = parse_entries(stored.data, "jsonl")
         except KbFormatError as exc:
-            raise _Failed(f"version {stored.version} in Redis is unreadable: {exc}") from exc
-        return _Source(entries, stored.version, f"Redis, version {stored.version} (from {stored.source})")
+            raise CommandFailed(f"version {stored.version} in Redis is unreadable: {exc}") from exc
+        return KbSource(entries, stored.version, f"Redis, version {stored.version} (from {stored.source})")
     print(f"note: {problem}; using HOTLINE_KB_PATH {settings.kb_path}", file=sys.stderr)
-    return _Source(_load_file(settings.kb_path), None, str(settings.kb_path))
+    return KbSource(_load_file(settings.kb_path), None, str(settings.kb_path))
 
 
 async def _read_current(url: str) -> tuple[StoredVersion | None, str]:
@@ -221,7 +225,7 @@ async def _read_current(url: str) -> tuple[StoredVersion | None, str]:
     return stored, "Redis holds no knowledge base yet"
 
 
-def _retriever(settings: Settings, entries: list[KbEntry]) -> Retriever:
+def build_retriever(settings: Settings, entries: list[KbEntry]) -> Retriever:
     from gateway.kb.retriever import Retriever
     from gateway.kb.text import get_analyzer
 
@@ -232,9 +236,9 @@ def _load_file(path: Path) -> list[KbEntry]:
     try:
         return load_entries(path)
     except KbFormatError as exc:
-        raise _Failed(f"{path}: {exc}; nothing imported") from exc
+        raise CommandFailed(f"{path}: {exc}; nothing imported") from exc
     except (OSError, ValueError) as exc:
-        raise _Failed(f"{path}: {exc}") from exc
+        raise CommandFailed(f"{path}: {exc}") from exc
 
 
 # -- Redis ---------------------------------------------------------------------------------------

@@ -107,11 +107,14 @@ def _converter() -> _OpenCC:
     return _CONVERTER[0]
 
 
+def simplify(text: str, converter: _OpenCC | None = None) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, lowercase; punctuation kept."""
+    return (converter or _converter()).convert(unicodedata.normalize("NFKC", text)).lower()
+
+
 def normalize(text: str, converter: _OpenCC | None = None) -> str:
-    """NFKC, traditional → simplified, lowercase, punctuation → single spaces, trimmed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = (converter or _converter()).convert(text)
-    return _PUNCTUATION.sub(" ", text.lower()).strip()
+    """`simplify`, then punctuation → single spaces, trimmed."""
+    return _PUNCTUATION.sub(" ", simplify(text, converter)).strip()
 
 
 class Analyzer:

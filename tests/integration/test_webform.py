@@ -195,7 +195,8 @@ async def test_urlencoded_submission_without_photos(client: Client, redis_client
     assert response.status == 200, html
     (event,) = _queued(redis_client)
     assert event.ticket_no == _ticket_no(html)
-    assert (event.category, event.domain, event.content.attachments) == ("inquiry", None, ())
+    # A plate and a refusal to carry: the policy files a complaint whatever box was ticked.
+    assert (event.category, event.domain, event.content.attachments) == ("complaint", "urban_transit", ())
 
 
 async def test_empty_post_shows_chinese_field_errors(client: Client, redis_client: redis.Redis) -> None:

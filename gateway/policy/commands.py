@@ -1,0 +1,87 @@
+"""`hotline-gateway classify [--kb FILE]`: the decision the pipeline would take, for lines of text.
+
+Reads lines of JSON `{"text": ...}` on stdin and writes one JSON line each with `category`,
+`domain`, `decision`, `reason`, `redirect`, `urgent`, `answer_id` and `missing_facts` (DESIGN.md):
+the values a `TicketEvent` for that text would carry, from the same deciders the gateway runs
+(the knowledge base in front of the policy). The knowledge base is the one `kb ask` uses: `--kb
+FILE`, else the current version in Redis, else `HOTLINE_KB_PATH`. Messages are taken as coming
+from an interactive channel (WeChat, app, form), received now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from domain import ChannelName, Citizen, Content, Intake, Source
+from gateway.kb.commands import build_retriever, current_source, guarded, query_text
+
+if TYPE_CHECKING:
+    from gateway.decide import Decider
+    from gateway.settings import Settings
+
+
+def add_parser(commands: Any) -> None:
+    classify = commands.add_parser(
+        "classify", help='the policy\'s decision for JSON lines {"text": ...} on stdin, one JSON line each'
+    )
+    classify.add_argument("--kb", type=Path, metavar="FILE", help="knowledge-base file (default: as `kb ask`)")
+    classify.add_argument("--data-dir", type=Path, help="local state (HOTLINE_DATA_DIR, default ./var)")
+    classify.set_defaults(run=guarded(_classify, "hotline-gateway classify"))
+
+
+def _classify(settings: Settings, args: argparse.Namespace) -> int:
+    decider = _decider(settings, args.kb)
+    loop = asyncio.new_event_loop()
+    try:
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            text = query_text(line, number)
+            decision = loop.run_until_complete(decider.decide(_intake(text)))
+            record = {
+                "text": text,
+                "category": decision.category,
+                "domain": decision.domain,
+                "decision": decision.decision,
+                "reason": decision.reason,
+                "redirect": decision.redirect,
+                "urgent": decision.urgent,
+                "answer_id": decision.answer.kb_id if decision.answer else None,
+                "missing_facts": list(decision.missing_facts),
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        loop.close()
+    sys.stdout.flush()
+    return 0
+
+
+def _decider(settings: Settings, kb_file: Path | None) -> Decider:
+    from gateway.decide import KnowledgeBaseDecider
+    from gateway.policy.bootstrap import policy_decider
+
+    retriever = build_retriever(settings, current_source(settings, kb_file).entries)
+
+    class _Fixed:
+        def __init__(self) -> None:
+            self.retriever = retriever
+
+    return KnowledgeBaseDecider(policy_decider(settings), _Fixed())
+
+
+def _intake(text: str) -> Intake:
+    return Intake(
+        channel=ChannelName.APP,
+        idempotency_key=str(uuid.uuid4()),
+        received_at=datetime.now(UTC),
+        citizen=Citizen(),
+        content=Content(text=text),
+        source=Source(),
+    )

@@ -1,0 +1,194 @@
+"""A small linear model for what rules decide badly alone: a message's category and domain.
+
+Features are what a reader notices: the characters and character pairs and triples of the
+message (so 绕路 and 繞路了 share most of them), and which lexicon patterns it matches
+(`gateway.policy.lexicon`: "narrates a wrong", "asks something", "names a bus line" …), so that
+the word lists generalise beyond the sentences the model was trained on and the model only learns
+how much each counts. tf-idf weighted, sublinear, L2-normalised; one multinomial logistic
+regression per field.
+
+The model is trained by `python -m gateway.policy.train` (scikit-learn, a development
+dependency, fixed seed) on `tests/data/classify/train.jsonl` and shipped as `model.npz`: plain
+arrays, no pickle. At run time only numpy is needed: a message costs a few dozen dictionary
+look-ups and one small matrix product. The artifact records the SHA-256 of the data it was
+trained on; a test retrains it and checks both.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.policy import lexicon
+from gateway.policy.facts import present
+
+ARTIFACT: Final = "model.npz"
+FORMAT: Final = 1
+HEADS: Final = ("category", "domain", "action", "urgent")
+_NOT_TEXT = re.compile(r"[\s\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def _signals() -> dict[str, Callable[[str], bool]]:
+    """Named lexicon signals: each becomes one feature."""
+    signals: dict[str, Callable[[str], bool]] = {}
+
+    def add(name: str, pattern: re.Pattern[str]) -> None:
+        signals[name] = lambda text: pattern.search(text) is not None
+
+    add("emergency", lexicon.EMERGENCY)
+    add("water_distress", lexicon.WATER_DISTRESS)
+    add("water", lexicon.WATER)
+    add("highway_rescue", lexicon.HIGHWAY_RESCUE)
+    add("expressway", lexicon.EXPRESSWAY)
+    add("rescue_now", lexicon.RESCUE_NOW)
+    add("urgent_not", lexicon.URGENT_NOT)
+    add("danger_not", lexicon.DANGER_NOT)
+    add("abuse", lexicon.ABUSE)
+    add("wrong", lexicon.WRONG)
+    for reason, pattern in lexicon.REFUSAL.items():
+        add(f"refusal:{reason}", pattern)
+    add("suggestion", lexicon.SUGGESTION)
+    add("question", lexicon.QUESTION)
+    add("complaint", lexicon.COMPLAINT)
+    add("urgent", lexicon.URGENT)
+    add("other_services", lexicon.OTHER_SERVICES)
+    for domain, pattern in lexicon.DOMAIN_WORDS.items():
+        add(f"domain:{domain}", pattern)
+    for target, pattern in lexicon.REDIRECT.items():
+        add(f"redirect:{target}", pattern)
+    for kind, pattern in lexicon.KIND_WORDS.items():
+        add(f"kind:{kind}", pattern)
+    return signals
+
+
+_SIGNALS: Final = _signals()
+
+
+def features(text: str, narrative: bool) -> Counter[str]:
+    """The features of a normalised text (`narrative`: the complaint-narrative rule's verdict)."""
+    counts: Counter[str] = Counter()
+    plain = _DIGITS.sub("0", _NOT_TEXT.sub(" ", text)).strip()
+    for chunk in plain.split():
+        counts.update(chunk)
+        counts.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+        counts.update(chunk[i : i + 3] for i in range(len(chunk) - 2))
+    for name, signal in _SIGNALS.items():
+        if signal(text):
+            counts["§" + name] += 1
+    for fact in present(text):
+        counts["§fact:" + fact] += 1
+    if narrative:
+        counts["§narrative"] += 1
+    if "?" in text:
+        counts["§?"] += 1
+    counts["§len:" + str(min(4, int(math.log2(len(plain) + 1)) // 2))] += 1
+    return counts
+
+
+def action_of(decision: str, reason: str | None, redirect: str | None) -> str:
+    """The `action` head's class: the decision, with the refusal reason or redirect target."""
+    if decision == "rejected":
+        return f"rejected:{reason}"
+    if decision == "redirected":
+        return f"redirected:{redirect}"
+    return decision
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    classes: tuple[str, ...]  # "" stands for null (domain)
+    coef: FloatArray  # features × classes
+    intercept: FloatArray
+
+
+class LinearModel:
+    """tf-idf features → per-head class probabilities."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: FloatArray, heads: dict[str, Head], source_sha256: str):
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.heads = heads
+        self.source_sha256 = source_sha256
+
+    def vector(self, counts: Counter[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
+        pairs = [(self.vocabulary[f], 1.0 + math.log(n)) for f, n in counts.items() if f in self.vocabulary]
+        if not pairs:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+        index = np.fromiter((i for i, _ in pairs), dtype=np.intp, count=len(pairs))
+        values = np.fromiter((v for _, v in pairs), dtype=np.float32, count=len(pairs)) * self.idf[index]
+        norm = float(np.sqrt(np.dot(values, values)))
+        return index, values / np.float32(norm or 1.0)
+
+    def predict(self, counts: Counter[str]) -> dict[str, dict[str, float]]:
+        """Per head, each class's probability."""
+        index, values = self.vector(counts)
+        out: dict[str, dict[str, float]] = {}
+        for name, head in self.heads.items():
+            logits = head.intercept + (values @ head.coef[index] if len(index) else np.float32(0))
+            logits = logits - logits.max()
+            exp = np.exp(logits)
+            probs = exp / exp.sum()
+            out[name] = {label: float(p) for label, p in zip(head.classes, probs.tolist(), strict=True)}
+        return out
+
+    # -- the artifact --------------------------------------------------------------------------
+
+    def arrays(self) -> dict[str, npt.NDArray[object]]:
+        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        arrays: dict[str, npt.NDArray[object]] = {
+            "format": np.asarray([FORMAT]),
+            "source_sha256": np.asarray([self.source_sha256]),
+            "vocabulary": np.asarray(vocabulary, dtype=np.str_),
+            "idf": self.idf,
+        }
+        for name, head in self.heads.items():
+            arrays[f"{name}.classes"] = np.asarray(head.classes, dtype=np.str_)
+            arrays[f"{name}.coef"] = head.coef
+            arrays[f"{name}.intercept"] = head.intercept
+        return arrays
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **self.arrays())  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LinearModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            if int(stored["format"][0]) != FORMAT:
+                raise ValueError(f"policy model format {stored['format'][0]}, expected {FORMAT}: rebuild it")
+            vocabulary = {str(word): i for i, word in enumerate(stored["vocabulary"].tolist())}
+            heads = {
+                name: Head(
+                    tuple(str(c) for c in stored[f"{name}.classes"].tolist()),
+                    stored[f"{name}.coef"].astype(np.float32),
+                    stored[f"{name}.intercept"].astype(np.float32),
+                )
+                for name in HEADS
+            }
+            return cls(vocabulary, stored["idf"].astype(np.float32), heads, str(stored["source_sha256"][0]))
+
+
+def load_shipped() -> LinearModel:
+    data = importlib.resources.files("gateway.policy").joinpath(ARTIFACT).read_bytes()
+    return LinearModel.from_bytes(data)
+
+
+def vocabulary_of(documents: Iterable[Counter[str]], min_count: int) -> list[str]:
+    """Features seen in at least `min_count` documents, sorted (a stable, reproducible order)."""
+    seen: Counter[str] = Counter()
+    for counts in documents:
+        seen.update(counts.keys())
+    return sorted(feature for feature, n in seen.items() if n >= min_count)
