@@ -32,35 +32,50 @@ from gateway.policy.lexicon_danger import (
     WATER_DISTRESS,
 )
 from gateway.policy.lexicon_domain import (
+    ASKS,
     COMPLAINT,
     DOMAIN_ORDER,
     DOMAIN_WORDS,
+    GRIEVANCE,
     KIND_WORDS,
     QUESTION,
     SUGGESTION,
+    SUGGESTION_LEAD,
     WRONG,
 )
-from gateway.policy.lexicon_refusal import ABUSE, OTHER_SERVICES, REDIRECT, REFUSAL
+from gateway.policy.lexicon_refusal import (
+    ABUSE,
+    OTHER_SERVICES,
+    OTHER_SERVICES_ANYWAY,
+    REDIRECT,
+    REFUSAL,
+    TRAFFIC_POLICE_ONLY,
+)
 
 # Anything of transport at all: a domain's word or a complaint kind's.
 TRANSPORT = re.compile("|".join(p.pattern for p in (*DOMAIN_WORDS.values(), *KIND_WORDS.values())))
 
 __all__ = [
     "ABUSE",
+    "ASKS",
     "COMPLAINT",
     "DANGER_NOT",
     "DOMAIN_ORDER",
     "DOMAIN_WORDS",
     "EMERGENCY",
     "EXPRESSWAY",
+    "GRIEVANCE",
     "HIGHWAY_RESCUE",
     "KIND_WORDS",
     "OTHER_SERVICES",
+    "OTHER_SERVICES_ANYWAY",
     "QUESTION",
     "REDIRECT",
     "REFUSAL",
     "RESCUE_NOW",
     "SUGGESTION",
+    "SUGGESTION_LEAD",
+    "TRAFFIC_POLICE_ONLY",
     "TRANSPORT",
     "URGENT",
     "URGENT_NOT",

@@ -1,7 +1,7 @@
 """Shared pieces of the policy lexicon (`gateway.policy.lexicon` is the import point).
 
 `words` builds a pattern from whitespace-separated alternatives; the fragments below are the
-recurring word classes (vehicles that carry passengers, the people a message can be about …)
+recurring word classes (who drives, the people a message can be about, their data …)
 that several patterns combine, each written once.
 """
 
@@ -20,23 +20,17 @@ def alt(text: str) -> str:
     return "(?:" + "|".join(text.split()) + ")"
 
 
-# Vehicles and vessels that carry passengers (where crowding, a hazard or a driver's state is a
-# safety matter).
-PASSENGER_VEHICLE = alt(
-    "大巴 大客车? 客车 中巴 小巴 班车 长途车 长途汽车 卧铺车? 校车 接送车 包车 旅游车 面包车 公交车? 出租车 网约车 "
-    "渡船 轮渡 客船 游船 客轮 快艇 船"
-)
 # Whoever is at the wheel or the helm.
 DRIVER = alt("司机 师傅 驾驶员 驾驶人 的哥 船长 开船的 开车的 船老大 教练")
 # Other people a citizen may ask about (第十九条(五)).
 OTHER_PERSON = alt(
     "司机 师傅 驾驶员 船长 船员 教练 车主 船主 乘务员 售票员 的哥 工作人员 那个人 这个人 那人 此人 对方 那个男的 "
-    "那个女的 举报人 投诉人 老公 老婆 媳妇 丈夫 妻子 女朋友 男朋友 对象 前妻 前夫 邻居 同事 亲戚 他 她"
+    "那个女的 车牌 这辆车 那辆车 这个车 的人 别人 他人 某人 人家 举报人 投诉人 老公 老婆 媳妇 丈夫 妻子 女朋友 男朋友 对象 前妻 前夫 邻居 同事 亲戚 他 她"
 )
 # Someone's personal data, whereabouts or records.
 PERSONAL_DATA = alt(
     "电话 手机号? 号码 住址 住哪 住在哪 家在哪 家住 家庭住址 名字 姓名 叫啥 叫什么 身份证号? 联系方式 微信号? "
-    "个人信息 行程 轨迹 去了哪 去哪了 去过哪 都去了 坐了哪 坐的哪 通行记录 乘车记录 出行记录 开房记录 位置 定位 在哪上班 工作单位"
+    "个人信息 行程 轨迹 去了哪 去哪了 去过哪 都去了 坐了哪 坐的哪 坐过哪 去过哪 乘坐记录 通行记录 乘车记录 出行记录 开房记录 位置 定位 在哪上班 工作单位"
 )
 # Asking to be given something.
-ASK = alt("查 告诉 给我 发我 发一份 透露 提供 调出 调取 调一下 要知道 想知道 想要 能不能给 给一份 拿到 看看")
+ASK = alt("导出 查 告诉 给我 发我 发一份 透露 提供 调出 调取 调一下 要知道 想知道 想要 能不能给 给一份 拿到 看看")

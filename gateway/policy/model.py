@@ -4,7 +4,8 @@ Features are what a reader notices: the characters and character pairs and tripl
 message (so 绕路 and 繞路了 share most of them), and which lexicon patterns it matches
 (`gateway.policy.lexicon`: "narrates a wrong", "asks something", "names a bus line" …), so that
 the word lists generalise beyond the sentences the model was trained on and the model only learns
-how much each counts. tf-idf weighted, sublinear, L2-normalised; one multinomial logistic
+how much each counts. The lexicon is read once per message (`read` → `Reading`): the same
+signals feed the model and the classifier's rules. tf-idf weighted, sublinear, L2-normalised; one multinomial logistic
 regression per field.
 
 The model is trained by `python -m gateway.policy.train` (scikit-learn, a development
@@ -21,15 +22,15 @@ import io
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from gateway.policy import lexicon
-from gateway.policy.facts import present
+from gateway.policy.facts import Fact, present
 
 ARTIFACT: Final = "model.npz"
 FORMAT: Final = 1
@@ -40,54 +41,76 @@ _DIGITS = re.compile(r"\d+")
 FloatArray = npt.NDArray[np.float32]
 
 
-def _signals() -> dict[str, Callable[[str], bool]]:
-    """Named lexicon signals: each becomes one feature."""
-    signals: dict[str, Callable[[str], bool]] = {}
-
-    def add(name: str, pattern: re.Pattern[str]) -> None:
-        signals[name] = lambda text: pattern.search(text) is not None
-
-    add("emergency", lexicon.EMERGENCY)
-    add("water_distress", lexicon.WATER_DISTRESS)
-    add("water", lexicon.WATER)
-    add("highway_rescue", lexicon.HIGHWAY_RESCUE)
-    add("expressway", lexicon.EXPRESSWAY)
-    add("rescue_now", lexicon.RESCUE_NOW)
-    add("urgent_not", lexicon.URGENT_NOT)
-    add("danger_not", lexicon.DANGER_NOT)
-    add("abuse", lexicon.ABUSE)
-    add("wrong", lexicon.WRONG)
-    for reason, pattern in lexicon.REFUSAL.items():
-        add(f"refusal:{reason}", pattern)
-    add("suggestion", lexicon.SUGGESTION)
-    add("question", lexicon.QUESTION)
-    add("complaint", lexicon.COMPLAINT)
-    add("urgent", lexicon.URGENT)
-    add("other_services", lexicon.OTHER_SERVICES)
-    for domain, pattern in lexicon.DOMAIN_WORDS.items():
-        add(f"domain:{domain}", pattern)
-    for target, pattern in lexicon.REDIRECT.items():
-        add(f"redirect:{target}", pattern)
-    for kind, pattern in lexicon.KIND_WORDS.items():
-        add(f"kind:{kind}", pattern)
+def _signals() -> dict[str, re.Pattern[str]]:
+    """Named lexicon signals: each becomes one feature, and the classifier's rules read them."""
+    signals: dict[str, re.Pattern[str]] = {
+        "emergency": lexicon.EMERGENCY,
+        "water_distress": lexicon.WATER_DISTRESS,
+        "water": lexicon.WATER,
+        "highway_rescue": lexicon.HIGHWAY_RESCUE,
+        "expressway": lexicon.EXPRESSWAY,
+        "rescue_now": lexicon.RESCUE_NOW,
+        "urgent_not": lexicon.URGENT_NOT,
+        "danger_not": lexicon.DANGER_NOT,
+        "abuse": lexicon.ABUSE,
+        "wrong": lexicon.WRONG,
+        "grievance": lexicon.GRIEVANCE,
+        "asks": lexicon.ASKS,
+        "suggestion_lead": lexicon.SUGGESTION_LEAD,
+        "suggestion": lexicon.SUGGESTION,
+        "question": lexicon.QUESTION,
+        "complaint": lexicon.COMPLAINT,
+        "urgent": lexicon.URGENT,
+        "other_services": lexicon.OTHER_SERVICES,
+        "other_services_anyway": lexicon.OTHER_SERVICES_ANYWAY,
+        "traffic_police_only": lexicon.TRAFFIC_POLICE_ONLY,
+    }
+    signals.update({f"refusal:{reason}": pattern for reason, pattern in lexicon.REFUSAL.items()})
+    signals.update({f"domain:{domain}": pattern for domain, pattern in lexicon.DOMAIN_WORDS.items()})
+    signals.update({f"redirect:{target}": pattern for target, pattern in lexicon.REDIRECT.items()})
+    signals.update({f"kind:{kind}": pattern for kind, pattern in lexicon.KIND_WORDS.items()})
     return signals
 
 
 _SIGNALS: Final = _signals()
 
 
-def features(text: str, narrative: bool) -> Counter[str]:
-    """The features of a normalised text (`narrative`: the complaint-narrative rule's verdict)."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the lexicon and the fact rules find in a normalised text, read once for the model's
+    features and the classifier's rules alike."""
+
+    text: str
+    signals: frozenset[str]
+    given: frozenset[Fact]
+
+    def has(self, signal: str) -> bool:
+        return signal in self.signals
+
+    def any(self, prefix: str) -> bool:
+        """Does any signal named `prefix…` fire (``"kind:"``: any complaint kind's word)?"""
+        return any(name.startswith(prefix) for name in self.signals)
+
+
+def read(text: str) -> Reading:
+    """The lexicon signals and the facts of a normalised text."""
+    signals = frozenset(name for name, pattern in _SIGNALS.items() if pattern.search(text))
+    return Reading(text, signals, frozenset(present(text)))
+
+
+def features(text: str, narrative: bool, reading: Reading | None = None) -> Counter[str]:
+    """The features of a normalised text (`narrative`: the complaint-narrative rule's verdict;
+    `reading`: `read(text)`, when the caller has it already)."""
+    reading = reading or read(text)
     counts: Counter[str] = Counter()
     plain = _DIGITS.sub("0", _NOT_TEXT.sub(" ", text)).strip()
     for chunk in plain.split():
         counts.update(chunk)
         counts.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
         counts.update(chunk[i : i + 3] for i in range(len(chunk) - 2))
-    for name, signal in _SIGNALS.items():
-        if signal(text):
-            counts["§" + name] += 1
-    for fact in present(text):
+    for name in reading.signals:
+        counts["§" + name] += 1
+    for fact in reading.given:
         counts["§fact:" + fact] += 1
     if narrative:
         counts["§narrative"] += 1
@@ -145,9 +168,9 @@ class LinearModel:
 
     # -- the artifact --------------------------------------------------------------------------
 
-    def arrays(self) -> dict[str, npt.NDArray[object]]:
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        arrays: dict[str, npt.NDArray[object]] = {
+        arrays: dict[str, npt.NDArray[Any]] = {
             "format": np.asarray([FORMAT]),
             "source_sha256": np.asarray([self.source_sha256]),
             "vocabulary": np.asarray(vocabulary, dtype=np.str_),

@@ -22,6 +22,7 @@ import numpy as np
 
 from gateway.kb.intent import is_complaint_narrative
 from gateway.kb.text import simplify
+from gateway.policy.facts import Fact
 from gateway.policy.model import ARTIFACT, HEADS, Head, LinearModel, action_of, features, vocabulary_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,20 @@ DEFAULT_DATA = ROOT / "tests" / "data" / "classify" / "train.jsonl"
 DEFAULT_OUT = Path(__file__).resolve().with_name(ARTIFACT)
 SEED = 12328
 MIN_COUNT = 2
-C = {"category": 4.0, "domain": 8.0, "action": 8.0, "urgent": 4.0}
+C = {"category": 4.0, "domain": 8.0, "action": 8.0, "urgent": 8.0}
+# The urgent head learns without the lexicon's own verdict on urgency: the lexicon decides where
+# it knows the words (the classifier reads it directly), and the head is the backup for the
+# wordings it does not know, from the characters and the other signals — not from how many facts
+# or words a message gives (urgent reports in the labelled set happen to be detailed ones).
+_HIDDEN = {
+    "urgent": (
+        "§urgent",
+        "§urgent_not",
+        "§narrative",
+        *(f"§fact:{fact}" for fact in Fact),
+        *(f"§len:{n}" for n in range(5)),
+    )
+}
 # Danger-now redirects are labelled with the setting's domain by some labellers and null by others
 # (the README leaves it to the setting): the domain head does not learn from them.
 _DANGER = ("emergency", "water_distress", "highway_rescue")
@@ -79,7 +93,13 @@ def build_rows(rows: list[dict[str, Any]], source_sha256: str) -> LinearModel:
         labelled = [(i, label(row, head)) for i, row in enumerate(rows)]
         keep = [i for i, value in labelled if value is not None]
         labels = [value for _, value in labelled if value is not None]
-        fitted = LogisticRegression(C=C[head], max_iter=5000, random_state=SEED).fit(matrix[keep], labels)
+        hidden = [vocabulary[f] for f in _HIDDEN.get(head, ()) if f in vocabulary]
+        seen = matrix[keep]
+        if hidden:
+            mask = np.ones(len(vocabulary), dtype=np.float64)
+            mask[hidden] = 0.0
+            seen = seen.multiply(mask).tocsr()
+        fitted = LogisticRegression(C=C[head], max_iter=5000, random_state=SEED).fit(seen, labels)
         classes = tuple(str(c) for c in fitted.classes_)
         coef = np.ascontiguousarray(fitted.coef_.T, dtype=np.float32)
         intercept = fitted.intercept_.astype(np.float32)

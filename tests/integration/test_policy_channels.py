@@ -57,7 +57,8 @@ async def test_a_refusal_states_its_reason(
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
     reply = await _post(client, _message("这个事我已经去信访局反映过了，信访件编号都有，你们再催一下"))
     assert (reply["decision"], reply["reason"]) == ("rejected", "petition_channel")
-    assert "已进入信访渠道" in reply["message"] and "第十九条" in reply["message"]
+    assert "已进入信访渠道" in reply["message"]
+    assert "第十九条" in reply["message"]
     (event,) = _queued(redis_client)
     assert (event.decision, event.reason) == ("rejected", "petition_channel")
 
@@ -71,7 +72,8 @@ async def test_a_safety_matter_is_transferred_at_once_with_its_deadlines(
     assert (reply["decision"], reply["urgent"]) == ("accepted", True)
     assert "立即转办" in reply["message"]
     (event,) = _queued(redis_client)
-    assert event.urgent and event.decision == "accepted"
+    assert event.urgent
+    assert event.decision == "accepted"
     assert event.deadlines is not None
     assert event.deadlines.transfer_by > event.received_at
     # Two cities named (广州, 韶关): coordinated by the provincial centre (第十八条).
