@@ -10,9 +10,10 @@ when only its generic word is there (收费站, 服务区, 地铁站, 物流公�
 cannot be found, "the 沪宁高速无锡 toll station" can.
 
 Fact names are machine names, part of the event (`missing_facts`) and of `hotline-gateway
-classify`'s output; `FACT_LABELS` says each in Chinese for the question put to the citizen.
+classify`'s output (`domain.Fact`); `FACT_LABELS` says each in Chinese for the question put to
+the citizen.
 
-Texts here are already normalised (NFKC, simplified, lowercase): `gateway.policy.text.prepare`.
+Texts here are already normalised (NFKC, simplified, lowercase): `gateway.kb.text.simplify`.
 """
 
 from __future__ import annotations
@@ -20,26 +21,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-
-class Fact(StrEnum):
-    PLATE = "plate"  # plate or order number
-    LINE = "line"  # bus or metro line
-    SHIP = "ship"  # ship name or route
-    COMPANY = "company"  # the business complained about
-    OBJECT = "object"  # who or what, when nothing more specific applies
-    TIME = "time"
-    PLACE = "place"
-
-
-FACT_LABELS: dict[Fact, str] = {
-    Fact.PLATE: "车牌号或订单号",
-    Fact.LINE: "线路",
-    Fact.SHIP: "船名或航线",
-    Fact.COMPANY: "企业名称",
-    Fact.OBJECT: "投诉对象（车辆、企业或人员）",
-    Fact.TIME: "发生时间",
-    Fact.PLACE: "地点（上下车地点、站点或路段）",
-}
+from domain import FACT_LABELS, Fact
 
 
 class ComplaintKind(StrEnum):
@@ -189,3 +171,6 @@ def actionable(kind: ComplaintKind, given: set[Fact]) -> bool:
     return bool(given.intersection((*_OBJECTS, Fact.PLACE)) and Fact.TIME in given) or bool(
         given.intersection(_OBJECTS)
     )
+
+
+__all__ = ["FACT_LABELS", "NEEDED", "ComplaintKind", "Fact", "actionable", "missing", "present"]
