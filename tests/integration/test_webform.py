@@ -469,3 +469,20 @@ async def test_form_routes_absent_when_the_channel_is_off(make_settings: Any) ->
     async with _serve(make_settings(channels=["app"])) as client:
         assert (await client.get("/form")).status == 404
         assert (await client.get("/files/" + "0" * 32 + ".png")).status == 403
+
+
+async def test_the_policy_decides_what_the_form_page_says(client: Client, redis_client: redis.Redis) -> None:
+    # Another hotline's business: the page says where to go, and the event is archived.
+    status, html, _ = await _submit(client, {"category": "complaint", "description": "寄的快递丢件了，快递员不接电话"})
+    assert status == 200, html
+    assert "无法受理" not in html
+    assert "12305" in html
+    # A complaint without facts: the page lists what is missing, in Chinese.
+    status, html, _ = await _submit(
+        client, {"category": "complaint", "description": "公交车司机开得太猛了，急刹车差点把我摔倒", "place": ""}
+    )
+    assert status == 200, html
+    assert "还需要您补充" in html
+    assert "<li>线路</li>" in html
+    decisions = [(event.decision, event.redirect) for event in _queued(redis_client)]
+    assert decisions == [("redirected", "postal"), ("needs_info", None)]
