@@ -58,7 +58,9 @@ async def test_a_refusal_tells_the_reason(wechat: WeChat, redis_client: redis.Re
     assert (ticket.decision, ticket.reason) == ("rejected", "confidential")
 
 
-async def test_a_complaint_without_facts_is_asked_for_them_in_chinese(wechat: WeChat, redis_client: redis.Redis) -> None:
+async def test_a_complaint_without_facts_is_asked_for_them_in_chinese(
+    wechat: WeChat, redis_client: redis.Redis
+) -> None:
     _, question = await wechat.text("打车被司机绕路，多收了三十块钱", "70004")
     assert "请补充：车牌号或订单号、发生时间、地点" in question
     assert _tickets(redis_client) == []  # held while the citizen is asked

@@ -81,3 +81,35 @@ def test_a_bad_calendar_file_stops_the_command_naming_it(env: dict[str, str], tm
     assert result.returncode == 2
     assert str(calendar) in result.stderr
     assert "2028-01-01" in result.stderr
+
+
+def _calendar(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "calendar", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_calendar_says_which_years_are_official(env: dict[str, str]) -> None:
+    result = _calendar(["--year", "2027"], env)
+    assert result.returncode == 0, result.stderr
+    assert "2027: not covered — weekends only, deadlines marked estimated" in result.stdout
+    fixture = Path(__file__).parents[1] / "data" / "calendar" / "2027-fixture.json"
+    result = _calendar(["--file", str(fixture), "--year", "2027"], env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "2027-01-01 day off" in lines
+    assert "2027-02-14 working day" in lines  # a Sunday worked for the Spring Festival break
+
+
+def test_calendar_refuses_a_file_that_does_not_cover_whole_years(env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "2027.json"
+    bad.write_text('{"years": [2027], "holidays": {"2027-01-01": "New Year\'s Day"}}', encoding="utf-8")
+    result = _calendar(["--file", str(bad)], env)
+    assert result.returncode == 2
+    assert str(bad) in result.stderr
+    assert "Spring Festival" in result.stderr  # a statutory festival the year lacks
