@@ -6,10 +6,12 @@
    danger is past, hypothetical or the message is about a fee, a salvage job or a suggestion
    (`lexicon.DANGER_NOT`): 上个月翻船…, 万一着火…, 拖车收了我八百.
 2. **Safety production** (第二十一条): an overloaded coach, a leaking tanker, a driver on the phone
-   at the wheel of a full coach, a collapsed road, a missing vessel … is accepted as `urgent` and
-   transferred at once — never held back to ask for facts (recall first: missing one is the
-   worst error this step can make). Not a threat or a request for help with something unlawful
-   that uses dangerous words (拎桶汽油去你们单位): that is refused under 3.
+   at the wheel of a full coach, a collapsed road, a missing vessel … — read by named risks and
+   structurally (a safety-bearing object × a failing state, more people than seats, risk words:
+   `_safety_risk`) — is accepted as `urgent` and transferred at once, never held back to ask for
+   facts (recall first: missing one is the worst error this step can make). Not a threat or a
+   request for help with something unlawful that uses dangerous words (拎桶汽油去你们单位): that
+   is refused under 3.
 3. **Refusals** (第十九条(三)–(六)): threats, harassment, help with something unlawful, or pure
    abuse with no matter in it (公序良俗); secrets, someone's private data or whereabouts, a
    company's contracts and bids; matters already with 信访; matters for courts, arbitration,
@@ -54,8 +56,10 @@ from gateway.policy.model import LinearModel, Reading, features, load_shipped, r
 HINT_OVERRULED_AT = 0.7
 # The model's action is taken over the rules' silence when at least this sure.
 MODEL_SURE = 0.4
-# Urgent when the model gives it at least this, besides the lexicon's risks (第二十一条).
-URGENT_AT = 0.45
+# Urgent when the model gives it at least this, besides the lexicon's risks (第二十一条): the
+# backup for hazards told in words the lexicon does not know. Missing an urgent matter is the worst
+# error this step can make, so the bar is low; 5-fold CV on the labelled set keeps precision near 90%.
+URGENT_AT = 0.4
 _DANGER_ACTIONS = {
     "redirected:emergency": RedirectTarget.EMERGENCY,
     "redirected:water_distress": RedirectTarget.WATER_DISTRESS,
@@ -99,7 +103,7 @@ class Classifier:
         action, confidence = max(predicted["action"].items(), key=lambda item: item[1])
         sure = confidence >= MODEL_SURE
         refused_outright = reading.has(_PUBLIC_ORDER)
-        urgent = reading.has("urgent") and not reading.has("urgent_not") and not refused_outright
+        urgent = _safety_risk(reading) and not refused_outright
         redirect = _danger_now(reading)
         if redirect is None and sure and action in _DANGER_ACTIONS and not urgent and not reading.has("danger_not"):
             redirect = _DANGER_ACTIONS[action]
@@ -189,6 +193,25 @@ def _danger_now(reading: Reading) -> RedirectTarget | None:
     if reading.has("expressway") and reading.has("highway_rescue"):
         return RedirectTarget.HIGHWAY_RESCUE
     return None
+
+
+def _safety_risk(reading: Reading) -> bool:
+    """A safety-production matter (第二十一条): the lexicon's named risks (`lexicon.URGENT`), or,
+    read structurally, a thing that keeps people safe in a state that means it does not
+    (`lexicon.HAZARD`: a vehicle part, a load, a road or bridge, a vessel, safety gear or the
+    person at the wheel × broken, leaking, cracked, missing, locked, asleep, drunk …; explicit
+    risk words) or more people on board than the seats it names (`lexicon.over_capacity`). The
+    structural reading counts where the message is about transport at all, and not when it is
+    another hotline's service (a railway crossing's barrier is the railway's, 第三条). Not a
+    question about rules or penalties, nor a threat (`lexicon.URGENT_NOT`), nor another body's
+    business with nothing of transport in it (a gas pipe at home, 第十九条(一))."""
+    if reading.has("urgent_not") or (reading.has("other_services") and not reading.has("conveyance")):
+        return False
+    if reading.has("urgent"):
+        return True
+    if not (reading.has("hazard") or reading.has("over_capacity")) or not reading.has("conveyance"):
+        return False
+    return reading.any("kind:") or not reading.any("redirect:")
 
 
 def _refusal_or_redirect(

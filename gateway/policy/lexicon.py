@@ -21,15 +21,18 @@ from __future__ import annotations
 import re
 
 from gateway.policy.lexicon_danger import (
+    CONVEYANCE,
     DANGER_NOT,
     EMERGENCY,
     EXPRESSWAY,
+    HAZARD,
     HIGHWAY_RESCUE,
     RESCUE_NOW,
     URGENT,
     URGENT_NOT,
     WATER,
     WATER_DISTRESS,
+    over_capacity,
 )
 from gateway.policy.lexicon_domain import (
     ASKS,
@@ -59,12 +62,14 @@ __all__ = [
     "ABUSE",
     "ASKS",
     "COMPLAINT",
+    "CONVEYANCE",
     "DANGER_NOT",
     "DOMAIN_ORDER",
     "DOMAIN_WORDS",
     "EMERGENCY",
     "EXPRESSWAY",
     "GRIEVANCE",
+    "HAZARD",
     "HIGHWAY_RESCUE",
     "KIND_WORDS",
     "OTHER_SERVICES",
@@ -82,4 +87,5 @@ __all__ = [
     "WATER",
     "WATER_DISTRESS",
     "WRONG",
+    "over_capacity",
 ]

@@ -61,6 +61,8 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "question": lexicon.QUESTION,
         "complaint": lexicon.COMPLAINT,
         "urgent": lexicon.URGENT,
+        "hazard": lexicon.HAZARD,
+        "conveyance": lexicon.CONVEYANCE,
         "other_services": lexicon.OTHER_SERVICES,
         "other_services_anyway": lexicon.OTHER_SERVICES_ANYWAY,
         "traffic_police_only": lexicon.TRAFFIC_POLICE_ONLY,
@@ -94,8 +96,10 @@ class Reading:
 
 def read(text: str) -> Reading:
     """The lexicon signals and the facts of a normalised text."""
-    signals = frozenset(name for name, pattern in _SIGNALS.items() if pattern.search(text))
-    return Reading(text, signals, frozenset(present(text)))
+    found = {name for name, pattern in _SIGNALS.items() if pattern.search(text)}
+    if lexicon.over_capacity(text):
+        found.add("over_capacity")
+    return Reading(text, frozenset(found), frozenset(present(text)))
 
 
 def features(text: str, narrative: bool, reading: Reading | None = None) -> Counter[str]:
@@ -144,6 +148,19 @@ class LinearModel:
         self.idf = idf
         self.heads = heads
         self.source_sha256 = source_sha256
+        self._joined: tuple[FloatArray, FloatArray, list[tuple[str, int, int]]] | None = None
+
+    def _join(self) -> tuple[FloatArray, FloatArray, list[tuple[str, int, int]]]:
+        """All heads side by side, so a message costs one gather and one product, not one per head."""
+        if self._joined is None or len(self._joined[2]) != len(self.heads):
+            spans, start = [], 0
+            for name, head in self.heads.items():
+                spans.append((name, start, start + len(head.classes)))
+                start += len(head.classes)
+            coef = np.ascontiguousarray(np.hstack([h.coef for h in self.heads.values()]), dtype=np.float32)
+            intercept = np.concatenate([h.intercept for h in self.heads.values()]).astype(np.float32)
+            self._joined = (coef, intercept, spans)
+        return self._joined
 
     def vector(self, counts: Counter[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
         pairs = [(self.vocabulary[f], 1.0 + math.log(n)) for f, n in counts.items() if f in self.vocabulary]
@@ -157,13 +174,15 @@ class LinearModel:
     def predict(self, counts: Counter[str]) -> dict[str, dict[str, float]]:
         """Per head, each class's probability."""
         index, values = self.vector(counts)
+        coef, intercept, spans = self._join()
+        logits = (intercept + values @ coef[index] if len(index) else intercept).tolist()
         out: dict[str, dict[str, float]] = {}
-        for name, head in self.heads.items():
-            logits = head.intercept + (values @ head.coef[index] if len(index) else np.float32(0))
-            logits = logits - logits.max()
-            exp = np.exp(logits)
-            probs = exp / exp.sum()
-            out[name] = {label: float(p) for label, p in zip(head.classes, probs.tolist(), strict=True)}
+        for name, start, end in spans:
+            part = logits[start:end]
+            top = max(part)
+            exp = [math.exp(x - top) for x in part]
+            total = sum(exp)
+            out[name] = {label: e / total for label, e in zip(self.heads[name].classes, exp, strict=True)}
         return out
 
     # -- the artifact --------------------------------------------------------------------------

@@ -39,6 +39,8 @@ _HIDDEN = {
     "urgent": (
         "§urgent",
         "§urgent_not",
+        "§hazard",
+        "§over_capacity",
         "§narrative",
         *(f"§fact:{fact}" for fact in Fact),
         *(f"§len:{n}" for n in range(5)),
