@@ -89,7 +89,16 @@ class Classifier:
     def __init__(self, model: LinearModel | None = None) -> None:
         self._model = model or load_shipped()
 
-    def classify(self, text: str, *, category_hint: Category | None = None, interactive: bool = True) -> Classification:
+    def classify(
+        self,
+        text: str,
+        *,
+        category_hint: Category | None = None,
+        interactive: bool = True,
+        known: frozenset[Fact] = frozenset(),
+    ) -> Classification:
+        """`known`: facts the channel gave outside the text (the form's place and time fields, the
+        app's location), which count as given whatever the text says."""
         plain = simplify(text)
         if _BLANK.fullmatch(plain):
             # A photo, a voice message without transcript, a location: nothing to classify; an
@@ -110,7 +119,7 @@ class Classifier:
         if redirect is not None:
             return Classification(category, domain, DecisionKind.REDIRECTED, redirect=redirect)
         kind = complaint_kind(plain)
-        given = set(reading.given)
+        given = set(reading.given) | known
         if urgent or (predicted["urgent"]["yes"] >= URGENT_AT and not refused_outright):
             missing = fact_rules.missing(kind, given) if category is Category.COMPLAINT else ()
             return Classification(

@@ -11,7 +11,7 @@ Classification is CPU work of a fraction of a millisecond, so it runs on the eve
 
 from __future__ import annotations
 
-from domain import Decision, DecisionKind, Intake
+from domain import Decision, DecisionKind, Fact, Intake
 from gateway.policy.calendar import WorkingCalendar
 from gateway.policy.classifier import Classifier
 from gateway.policy.deadlines import compute_deadlines
@@ -29,7 +29,9 @@ class PolicyDecider:
 
     def decide_now(self, intake: Intake) -> Decision:
         text = intake.content.text
-        c = self._classifier.classify(text, category_hint=intake.category_hint, interactive=intake.interactive)
+        c = self._classifier.classify(
+            text, category_hint=intake.category_hint, interactive=intake.interactive, known=_known_facts(intake)
+        )
         domain = c.domain
         if domain is None and c.decision in (DecisionKind.ACCEPTED, DecisionKind.NEEDS_INFO):
             domain = intake.domain_hint  # the citizen's choice fills in what the text does not say
@@ -55,3 +57,16 @@ class PolicyDecider:
             missing_facts=c.missing_facts,
             deadlines=deadlines,
         )
+
+
+def _known_facts(intake: Intake) -> frozenset[Fact]:
+    """Facts the channel gave in fields of their own: when (the form's 发生时间) and where (the
+    form's 地点, the app's location)."""
+    content = intake.content
+    known: set[Fact] = set()
+    if content.occurred_at is not None:
+        known.add(Fact.TIME)
+    location = content.location
+    if location is not None and (location.label or location.region_code or location.lat is not None):
+        known.add(Fact.PLACE)
+    return frozenset(known)

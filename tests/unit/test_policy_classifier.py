@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain import Category, DecisionKind, Domain, RedirectTarget, RefusalReason
+from domain import Category, DecisionKind, Domain, Fact, RedirectTarget, RefusalReason
 from gateway.policy.classifier import Classifier
 
 
@@ -155,3 +155,10 @@ def test_traditional_characters_and_full_width_digits_read_the_same(classifier: 
 def test_an_empty_message_goes_to_an_operator(classifier: Classifier) -> None:
     c = classifier.classify("  ", category_hint=Category.COMPLAINT)
     assert (c.decision, c.category) == (DecisionKind.ACCEPTED, Category.COMPLAINT)
+
+
+def test_facts_given_in_the_forms_own_fields_count(classifier: Classifier) -> None:
+    text = "公交车司机开得太猛了，急刹车差点把我摔倒"
+    # The form's 发生时间 and 地点 fields: the bus can be traced from a stop and a time.
+    c = classifier.classify(text, known=frozenset({Fact.TIME, Fact.PLACE}))
+    assert (c.decision, c.missing_facts) == (DecisionKind.ACCEPTED, ("line",))
