@@ -6,25 +6,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_support import run_cli
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
 FIELDS = {"text", "category", "domain", "decision", "reason", "redirect", "urgent", "answer_id", "missing_facts"}
 
 
 def _classify(args: list[str], env: dict[str, str], stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "classify", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(["classify", *args], env, stdin)
 
 
 @pytest.fixture
@@ -84,14 +77,7 @@ def test_a_bad_calendar_file_stops_the_command_naming_it(env: dict[str, str], tm
 
 
 def _calendar(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "calendar", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(["calendar", *args], env)
 
 
 def test_calendar_says_which_years_are_official(env: dict[str, str]) -> None:

@@ -14,20 +14,13 @@ import redis
 
 from gateway.kb.files import load_entries, parse_entries
 from queue_workers import redis_keys
+from tests.cli_support import run_cli
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
 
 
 def _kb(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "kb", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(["kb", *args], env, stdin)
 
 
 @pytest.fixture
