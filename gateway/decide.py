@@ -1,10 +1,13 @@
 """The decision step: the seam where the knowledge base (第十七条) and the regulation's policy
 (第三、十九、二十一、二十三条) plug in.
 
-`AcceptAsChosen` accepts every intake as the citizen classified it. `KnowledgeBaseDecider` wraps a
-base decider with the knowledge base: an inquiry the KB answers confidently is answered at once;
-a complaint is never closed by an FAQ — it gets the base decision (accepted for transfer), with the
-best-matching article attached as a suggestion; anything else gets the base decision as it is.
+The gateway runs `KnowledgeBaseDecider(PolicyDecider)` (`gateway.policy`): the regulation's
+policy decides, and the knowledge base answers at once what the policy accepts as an inquiry. An
+inquiry the KB answers confidently is answered at once; a complaint is never closed by an FAQ — it
+gets the base decision (accepted for transfer), with the best-matching article attached as a
+suggestion; anything else gets the base decision as it is. `AcceptAsChosen` is the smallest base:
+everything accepted as the citizen classified it (for tests and tools where the policy is beside
+the point).
 """
 
 from __future__ import annotations
