@@ -3,15 +3,19 @@
 1. **Danger now** (第三条): someone in danger on the water → 12395 (`water_distress`); a life in
    danger → 110/120/119 (`emergency`); a breakdown or accident on an expressway needing rescue →
    12122 (`highway_rescue`). The citizen is told at once where help comes from. Not when the
-   danger is past, hypothetical or the message is about a fee, a salvage job or a suggestion
-   (`lexicon.DANGER_NOT`): 上个月翻船…, 万一着火…, 拖车收了我八百.
+   danger is past, hypothetical, resolved, hearsay or the message is about a fee, a salvage job, a
+   suggestion or what to do in an emergency (`lexicon.DANGER_NOT`, `lexicon.URGENT_DEFUSED`):
+   上个月翻船…, 万一着火…, 拖车收了我八百, 后来工作人员送出去了, 着火了应该怎么逃生.
 2. **Safety production** (第二十一条): an overloaded coach, a leaking tanker, a driver on the phone
    at the wheel of a full coach, a collapsed road, a missing vessel … — read by named risks and
    structurally (a safety-bearing object × a failing state, more people than seats, risk words:
    `_safety_risk`) — is accepted as `urgent` and transferred at once, never held back to ask for
-   facts (recall first: missing one is the worst error this step can make). Not a threat or a
-   request for help with something unlawful that uses dangerous words (拎桶汽油去你们单位): that
-   is refused under 3.
+   facts (recall first: missing one is the worst error this step can make). Not a risk that is
+   not one now (`_not_now`): a trip over that ended well, a danger said to be absent after all,
+   news from elsewhere, a question about the risk or the rules, a feeling rather than a failure
+   (刹车有点软); or, with nothing saying it goes on, a past event, a proposal or hearsay. Not a
+   threat or a request for help with something unlawful that uses dangerous words (拎桶汽油去你们
+   单位): that is refused under 3.
 3. **Refusals** (第十九条(三)–(六)): threats, harassment, help with something unlawful, or pure
    abuse with no matter in it (公序良俗); secrets, someone's private data or whereabouts, a
    company's contracts and bids; matters already with 信访; matters for courts, arbitration,
@@ -20,18 +24,21 @@
 4. **Other hotlines** (第三条): railways 12306, civil aviation 12326, post and parcels 12305,
    traffic police 122 — when the message is about them and not about a transport-department
    service (a bus to the railway station is ours).
-   Police words that are the police's whatever the vehicle (测速, 扣分, 驾照, 定责) always go to 122.
+   Police words that are the police's whatever the vehicle (测速, 扣分, 驾照, 定责) go to 122,
+   unless the transport department's own enforcement is what it is about (治超站的罚单).
 5. **Out of scope** (第十九条(一)): another body's business with nothing of transport in it, or
    labour and social insurance whoever the employer.
 6. **A complaint's facts** (第十九条(二)): a grievance with no object, facts or reasons
-   (我要投诉地铁, 都是一帮不干事的) is refused; one that tells a wrong but names nothing that
-   could be acted on gets a question for exactly the facts its kind needs (`needs_info`; on
-   channels that cannot ask back, it is accepted with the list); otherwise accepted, with what is
-   still missing listed for the operator.
+   (我要投诉地铁, 都是一帮不干事的; a note that the caller would not say what) is refused; one
+   that tells a wrong but names nothing that could be acted on gets a question for exactly the
+   facts its kind needs (`needs_info`; on channels that cannot ask back, it is accepted with the
+   list); otherwise accepted, with what is still missing listed for the operator.
 
 Where the rules of 1, 3 and 4 are silent, the model's action is taken when it is sure
 (`MODEL_SURE`) — a danger-now redirect only if the message is not a risk report nor past, never
-out of scope when a transport word is in it, never `no_clear_facts` (6 decides that). Category
+out of scope when a transport word is in it, never `no_clear_facts` (6 decides that), never a
+danger-now redirect outside 1's conditions; the model's urgency (`URGENT_AT`) backs up 2 where
+`_model_urgent_fits` (not a risk that is not one now, a proposal, another hotline's). Category
 and domain come from `gateway.policy.model` (characters plus lexicon signals), with the wording
 settling some categories (`_category`); a category the citizen ticked stands unless the model
 is clearly sure of another (`HINT_OVERRULED_AT`).
@@ -58,8 +65,11 @@ HINT_OVERRULED_AT = 0.7
 MODEL_SURE = 0.4
 # Urgent when the model gives it at least this, besides the lexicon's risks (第二十一条): the
 # backup for hazards told in words the lexicon does not know. Missing an urgent matter is the worst
-# error this step can make, so the bar is low; 5-fold CV on the labelled set keeps precision near 90%.
-URGENT_AT = 0.4
+# error this step can make, so the bar is low; but leave-one-author-out on the labelled set, the
+# head alone was wrong every time between 0.4 and 0.45 (false alarms on ordinary service
+# complaints), and it is never taken for a risk that is not one now, a proposal, or another
+# hotline's business (`_model_urgent_fits`).
+URGENT_AT = 0.45
 _DANGER_ACTIONS = {
     "redirected:emergency": RedirectTarget.EMERGENCY,
     "redirected:water_distress": RedirectTarget.WATER_DISTRESS,
@@ -114,13 +124,14 @@ class Classifier:
         refused_outright = reading.has(_PUBLIC_ORDER)
         urgent = _safety_risk(reading) and not refused_outright
         redirect = _danger_now(reading)
-        if redirect is None and sure and action in _DANGER_ACTIONS and not urgent and not reading.has("danger_not"):
+        calm = reading.has("danger_not") or reading.has("urgent_defused")
+        if redirect is None and sure and action in _DANGER_ACTIONS and not urgent and not calm:
             redirect = _DANGER_ACTIONS[action]
         if redirect is not None:
             return Classification(category, domain, DecisionKind.REDIRECTED, redirect=redirect)
         kind = complaint_kind(plain)
         given = set(reading.given) | known
-        if urgent or (predicted["urgent"]["yes"] >= URGENT_AT and not refused_outright):
+        if urgent or (predicted["urgent"]["yes"] >= URGENT_AT and not refused_outright and _model_urgent_fits(reading)):
             missing = fact_rules.missing(kind, given) if category is Category.COMPLAINT else ()
             return Classification(
                 category, domain, DecisionKind.ACCEPTED, urgent=True, missing_facts=tuple(missing), kind=kind
@@ -158,16 +169,17 @@ def complaint_kind(plain: str) -> ComplaintKind:
 
 def _category(probabilities: dict[str, float], hint: Category | None, reading: Reading, narrative: bool) -> Category:
     """The model's category, where the wording does not settle it (第三十一条): a message that opens
-    with a proposal is a suggestion; one that voices a grievance is a complaint; one that asks
-    how, where or whether, and voices no grievance, is an inquiry; one that proposes and tells of
-    no wrong is a suggestion. A category the citizen chose stands where the wording bears it out
-    (`_supports`), or else unless the model is clearly sure of another (`HINT_OVERRULED_AT`)."""
+    with a proposal, or proposes by asking why not (为什么不在…装个…), is a suggestion; one that
+    voices a grievance is a complaint; one that asks how, where or whether, and voices no
+    grievance, is an inquiry; one that proposes and tells of no wrong is a suggestion. A category
+    the citizen chose stands where the wording bears it out (`_supports`), or else unless the
+    model is clearly sure of another (`HINT_OVERRULED_AT`)."""
     label, p = max(probabilities.items(), key=lambda item: item[1])
     best = Category(label)
     if hint is not None:
         overruled = best is not hint and p >= HINT_OVERRULED_AT and not _supports(hint, reading)
         return best if overruled else hint
-    if reading.has("suggestion_lead"):
+    if reading.has("suggestion_lead") or reading.has("proposes"):
         return Category.SUGGESTION
     grievance = reading.has("grievance")
     if grievance and best is Category.INQUIRY:
@@ -193,7 +205,7 @@ def _domain(probabilities: dict[str, float]) -> Domain | None:
 
 def _danger_now(reading: Reading) -> RedirectTarget | None:
     """Someone in danger now (第三条), unless the danger is past, hypothetical or a fee."""
-    if reading.has("danger_not"):
+    if reading.has("danger_not") or reading.has("urgent_defused"):
         return None
     if reading.has("water_distress") and reading.has("water"):
         return RedirectTarget.WATER_DISTRESS
@@ -216,9 +228,28 @@ def _safety_risk(reading: Reading) -> bool:
     business with nothing of transport in it (a gas pipe at home, 第十九条(一))."""
     if reading.has("urgent_not") or (reading.has("other_services") and not reading.has("conveyance")):
         return False
+    if _not_now(reading):
+        return False
     if reading.has("urgent"):
         return True
     if not (reading.has("hazard") or reading.has("over_capacity")) or not reading.has("conveyance"):
+        return False
+    return reading.any("kind:") or not reading.any("redirect:")
+
+
+def _not_now(reading: Reading) -> bool:
+    """The risk told is not one now (第二十一条 asks for the matters to transfer at once): the trip
+    is over and ended well, the danger is said to be absent after all, it is news from elsewhere,
+    or the message asks about the risk or the rules (`lexicon.URGENT_DEFUSED`); or it is past, a
+    proposal or hearsay (`lexicon.URGENT_PAST`) with nothing saying it goes on (`lexicon.URGENT_NOW`)."""
+    return reading.has("urgent_defused") or (reading.has("urgent_past") and not reading.has("urgent_now"))
+
+
+def _model_urgent_fits(reading: Reading) -> bool:
+    """Where the model's urgency is taken without the lexicon's: not for a risk that is not one now
+    (`_not_now`), not for a proposal (a wish for more buses is no safety report), and not for
+    another hotline's business (a car speeding the wrong way is 122's)."""
+    if _not_now(reading) or reading.has("suggestion_lead") or reading.has("suggestion"):
         return False
     return reading.any("kind:") or not reading.any("redirect:")
 
@@ -247,8 +278,11 @@ def _pure_abuse(reading: Reading, kind: ComplaintKind, given: set[Fact]) -> bool
 
 def _from_action(action: str, reading: Reading) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
     """The model's refusal or redirect, where the rules are silent; never out of scope when a
-    transport word is in the message, never `no_clear_facts` (the complaint's facts decide)."""
+    transport word is in the message, never `no_clear_facts` (the complaint's facts decide), never
+    a danger-now redirect (step 1 decides those, not when the danger is past or told calmly)."""
     kind, _, value = action.partition(":")
+    if action in _DANGER_ACTIONS:
+        return None  # danger now had its turn first (1), with its own conditions
     if kind == "rejected":
         reason = RefusalReason(value)
         if reason is RefusalReason.NO_CLEAR_FACTS or (reason is RefusalReason.OUT_OF_SCOPE and _transport(reading)):
@@ -264,7 +298,7 @@ def _other_hotline(reading: Reading) -> RedirectTarget | None:
     for target in lexicon.REDIRECT:
         if reading.has(f"redirect:{target}") and not ours:
             return target
-    if reading.has("traffic_police_only"):
+    if reading.has("traffic_police_only") and not reading.has("our_enforcement"):
         return RedirectTarget.TRAFFIC_POLICE
     return None
 
@@ -285,6 +319,8 @@ def _vague(reading: Reading) -> bool:
     """No object, no facts, no reasons (第十九条(二)): a grievance or a declared complaint that tells
     of no specific wrong (我要投诉地铁, 都是一帮不干事的). A wrong told without facts, or a matter
     told in words this lexicon does not know, gets a question instead."""
+    if reading.has("no_matter"):
+        return True
     if len(reading.text) > VAGUE_MAX_CHARS or reading.has("wrong"):
         return False
     return reading.has("grievance")

@@ -56,7 +56,7 @@ _PATTERNS: dict[Fact, re.Pattern[str]] = {
     Fact.PLATE: re.compile(
         # 粤B·D1234, 京A12345, 沪C-3K921, 粤b d1234; an order number (订单号/尾号 3391/后四位6620…)
         rf"[{_PROVINCES}]\s?[a-z]\s?[·.\-\s]?\s?[a-z0-9]{{4,6}}(?![a-z0-9])"
-        r"|(?:订单|单号|行程单|尾号|车牌(?:号)?(?:是|为)?)\s*[:：]?\s*[a-z0-9]{3,}"
+        r"|(?:订单|单号|行程单|尾号|车牌)(?:号|编号)?(?:是|为)?\s*[:：]?\s*[a-z0-9]{3,}"
         r"|(?:后|尾)(?:四|4|三|3|五|5|六|6|几)位(?:是|为)?\s*[:：]?\s*\d{3,}"
         rf"|车牌(?:号)?(?:是|为)?\s*[:：]?\s*[{_PROVINCES}]"
         r"|(?:出租车|的士)?(?:工号|服务监督卡|监督卡号|车号|车辆编号)\s*[:：]?\s*\d{2,}"
@@ -114,15 +114,21 @@ _GENERIC_COMPANY = re.compile(
     r"(?:物流|租车|运输|公交|打捞|船|长途|出租车|网约车|客运|货运|快递|汽修厂?|汽修店|修理厂|维修厂|修车店?|维修|搬家|驾校|驾培|汽车站|客运站|车站|货运站|运输队|车行|公司|集团|4s店"
     r"|平台|这家|那家|一家|我们|你们|他们|咱们|这个|那个|一个|什么)$"
 )
+# A company named after its word: 公司叫海通打捞, 驾校名字叫阳光.
+_CALLED = re.compile(
+    r"(?:公司|驾校|车行|修理厂|物流)(?:的)?(?:名字)?(?:叫|名叫|叫做)(?!什么|啥)[\u4e00-\u9fa5a-z0-9]{2,}"
+)
 _ROUTE_WORD = re.compile(r"航线|渡口|渡线")
 _GENERIC_ROUTE = re.compile(r"(?:航线|渡口|渡线|那条|这条|一条|那个|这个|我们|你们|的|江边|河边|海边|村|镇)$")
 # Who acts can be read in a word of one or two characters: 我在…, 给…, 去…
 _FILLER = frozenset("的在到了个一这那是走去从过进出趟说上下和跟每条段家座边里外前后旁近往给把被让叫找坐搭乘报办交些")
 # An authority's office or a window: "海事局政务大厅6号窗口", "厦门海事局", "工号9527".
 _WINDOW = re.compile(r"\d+号窗口|窗口\d+")
-_AUTHORITY = re.compile(r"海事局|海事处|交通局|交通运输局|运管所|运管处|路政大队|执法大队|管理处|管理站")
+_AUTHORITY = re.compile(
+    r"海事局|海事处|交通局|交通运输局|运管所|运管处|路政大队|执法大队|管理处|管理站|打捞局|救捞局|救助局|搜救中心"
+)
 _GENERIC_AUTHORITY = re.compile(
-    r"(?:海事|交通|交通运输|运管|路政|执法|管理|你们|我们|他们|这个|那个|市|县|区|省|局|处|所|大队|站)$"
+    r"(?:海事|交通|交通运输|运管|路政|执法|管理|打捞|救捞|救助|搜救|你们|我们|他们|这个|那个|市|县|区|省|局|处|所|大队|站|中心)$"
 )
 
 
@@ -150,7 +156,7 @@ def present(text: str) -> set[Fact]:
         found.add(Fact.PLACE)
     if _named(text, _ROUTE_WORD, _GENERIC_ROUTE):
         found.add(Fact.SHIP)
-    if _named(text, _COMPANY_WORD, _GENERIC_COMPANY):
+    if _named(text, _COMPANY_WORD, _GENERIC_COMPANY) or _CALLED.search(text):
         found.add(Fact.COMPANY)
     if found.intersection(_OBJECTS) or _WINDOW.search(text) or _named(text, _AUTHORITY, _GENERIC_AUTHORITY):
         found.add(Fact.OBJECT)

@@ -51,12 +51,16 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "expressway": lexicon.EXPRESSWAY,
         "rescue_now": lexicon.RESCUE_NOW,
         "urgent_not": lexicon.URGENT_NOT,
+        "urgent_defused": lexicon.URGENT_DEFUSED,
+        "urgent_past": lexicon.URGENT_PAST,
+        "urgent_now": lexicon.URGENT_NOW,
         "danger_not": lexicon.DANGER_NOT,
         "abuse": lexicon.ABUSE,
         "wrong": lexicon.WRONG,
         "grievance": lexicon.GRIEVANCE,
         "asks": lexicon.ASKS,
         "suggestion_lead": lexicon.SUGGESTION_LEAD,
+        "proposes": lexicon.PROPOSES,
         "suggestion": lexicon.SUGGESTION,
         "question": lexicon.QUESTION,
         "complaint": lexicon.COMPLAINT,
@@ -66,6 +70,8 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "other_services": lexicon.OTHER_SERVICES,
         "other_services_anyway": lexicon.OTHER_SERVICES_ANYWAY,
         "traffic_police_only": lexicon.TRAFFIC_POLICE_ONLY,
+        "our_enforcement": lexicon.OUR_ENFORCEMENT,
+        "no_matter": lexicon.NO_MATTER,
     }
     signals.update({f"refusal:{reason}": pattern for reason, pattern in lexicon.REFUSAL.items()})
     signals.update({f"domain:{domain}": pattern for domain, pattern in lexicon.DOMAIN_WORDS.items()})
