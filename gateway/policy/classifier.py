@@ -5,7 +5,8 @@
    12122 (`highway_rescue`). The citizen is told at once where help comes from. Not when the
    danger is past, hypothetical, resolved, hearsay or the message is about a fee, a salvage job, a
    suggestion or what to do in an emergency (`lexicon.DANGER_NOT`, `lexicon.URGENT_DEFUSED`):
-   上个月翻船…, 万一着火…, 拖车收了我八百, 后来工作人员送出去了, 着火了应该怎么逃生.
+   上个月翻船…, 万一着火…, 拖车收了我八百, 后来工作人员送出去了, 着火了应该怎么逃生. A bare cry
+   (救命) counts only where no safety risk of 2 explains it and it is not tacked onto a question.
 2. **Safety production** (第二十一条): an overloaded coach, a leaking tanker, a driver on the phone
    at the wheel of a full coach, a collapsed road, a missing vessel … — read by named risks and
    structurally (a safety-bearing object × a failing state, more people than seats, risk words:
@@ -29,7 +30,8 @@
 5. **Out of scope** (第十九条(一)): another body's business with nothing of transport in it, or
    labour and social insurance whoever the employer.
 6. **A complaint's facts** (第十九条(二)): a grievance with no object, facts or reasons
-   (我要投诉地铁, 都是一帮不干事的; a note that the caller would not say what) is refused; one
+   (我要投诉地铁, 都是一帮不干事的; a note that the caller would not say what; a short grievance at
+   the department as a whole, 对你们交通局一百个不满意) is refused; one
    that tells a wrong but names nothing that could be acted on gets a question for exactly the
    facts its kind needs (`needs_info`; on channels that cannot ask back, it is accepted with the
    list); otherwise accepted, with what is still missing listed for the operator.
@@ -123,7 +125,7 @@ class Classifier:
         sure = confidence >= MODEL_SURE
         refused_outright = reading.has(_PUBLIC_ORDER)
         urgent = _safety_risk(reading) and not refused_outright
-        redirect = _danger_now(reading)
+        redirect = _danger_now(reading, urgent)
         calm = reading.has("danger_not") or reading.has("urgent_defused")
         if redirect is None and sure and action in _DANGER_ACTIONS and not urgent and not calm:
             redirect = _DANGER_ACTIONS[action]
@@ -149,7 +151,7 @@ class Classifier:
         if category is not Category.COMPLAINT:
             return Classification(category, domain, DecisionKind.ACCEPTED)
         missing = fact_rules.missing(kind, given)
-        if fact_rules.actionable(kind, given):
+        if fact_rules.actionable(kind, given) and not _at_everyone(reading, kind, given):
             return Classification(category, domain, DecisionKind.ACCEPTED, missing_facts=missing, kind=kind)
         if _vague(reading):
             return Classification(category, domain, DecisionKind.REJECTED, reason=RefusalReason.NO_CLEAR_FACTS)
@@ -171,7 +173,8 @@ def _category(probabilities: dict[str, float], hint: Category | None, reading: R
     """The model's category, where the wording does not settle it (第三十一条): a message that opens
     with a proposal, or proposes by asking why not (为什么不在…装个…), is a suggestion; one that
     voices a grievance is a complaint; one that asks how, where or whether, and voices no
-    grievance, is an inquiry; one that proposes and tells of no wrong is a suggestion. A category
+    grievance, is an inquiry (also after a story, when it asks for information in so many words:
+    `lexicon.INQUIRES`); one that proposes and tells of no wrong is a suggestion. A category
     the citizen chose stands where the wording bears it out (`_supports`), or else unless the
     model is clearly sure of another (`HINT_OVERRULED_AT`)."""
     label, p = max(probabilities.items(), key=lambda item: item[1])
@@ -184,6 +187,8 @@ def _category(probabilities: dict[str, float], hint: Category | None, reading: R
     grievance = reading.has("grievance")
     if grievance and best is Category.INQUIRY:
         return Category.COMPLAINT
+    if best is Category.COMPLAINT and not grievance and reading.has("inquires"):
+        return Category.INQUIRY
     if best is Category.COMPLAINT and not grievance and not narrative:
         if reading.has("asks"):
             return Category.INQUIRY
@@ -203,13 +208,16 @@ def _domain(probabilities: dict[str, float]) -> Domain | None:
     return Domain(label) if label else None
 
 
-def _danger_now(reading: Reading) -> RedirectTarget | None:
-    """Someone in danger now (第三条), unless the danger is past, hypothetical or a fee."""
+def _danger_now(reading: Reading, risk: bool) -> RedirectTarget | None:
+    """Someone in danger now (第三条), unless the danger is past, hypothetical or a fee. A bare cry
+    for help (`lexicon.CRY`) counts where nothing else explains it, not beside a named safety risk
+    (`risk`: 救命 刹车有异响… is a risk to transfer at once, 第二十一条) nor in a question (请问… 救命)."""
     if reading.has("danger_not") or reading.has("urgent_defused"):
         return None
-    if reading.has("water_distress") and reading.has("water"):
+    cry = reading.has("cry") and not risk and not reading.has("question")
+    if (reading.has("water_distress") or cry) and reading.has("water"):
         return RedirectTarget.WATER_DISTRESS
-    if reading.has("emergency"):
+    if reading.has("emergency") or cry:
         return RedirectTarget.EMERGENCY
     if reading.has("expressway") and reading.has("highway_rescue"):
         return RedirectTarget.HIGHWAY_RESCUE
@@ -313,6 +321,13 @@ def _out_of_scope(reading: Reading) -> bool:
     if reading.has("other_services_anyway"):
         return True
     return reading.has("other_services") and not _transport(reading)
+
+
+def _at_everyone(reading: Reading, kind: ComplaintKind, given: set[Fact]) -> bool:
+    """A short grievance at the department as a whole (对你们交通局一百个不满意, 交通局早该整顿了):
+    its only object is the body it is addressed to, with no wrong, time or place told — nothing to
+    act on (第十九条(二))."""
+    return kind is ComplaintKind.OTHER and given <= {Fact.OBJECT} and _vague(reading)
 
 
 def _vague(reading: Reading) -> bool:

@@ -25,7 +25,7 @@ DRIVER = alt("司机 师傅 驾驶员 驾驶人 的哥 船长 开船的 开车�
 # Other people a citizen may ask about (第十九条(五)).
 OTHER_PERSON = alt(
     "司机 师傅 驾驶员 船长 船员 教练 车主 船主 乘务员 售票员 的哥 工作人员 那个人 这个人 那人 此人 对方 那个男的 "
-    "那个女的 车牌 这辆车 那辆车 这个车 的人 别人 他人 某人 人家 举报人 投诉人 老公 老婆 媳妇 丈夫 妻子 女朋友 男朋友 对象 前妻 前夫 女友 男友 邻居 同事 亲戚 他 她"
+    "那个女的 车牌 这辆车 那辆车 这个车 的人 别人 他人 某人 人家 举报人 投诉人 老公 老婆 媳妇 丈夫 妻子 女朋友 男朋友 对象 前妻 前夫 前任 前男友 前女友 女友 男友 邻居 同事 亲戚 他 她"
 )
 # Someone's personal data, whereabouts or records.
 PERSONAL_DATA = alt(

@@ -45,6 +45,7 @@ def _signals() -> dict[str, re.Pattern[str]]:
     """Named lexicon signals: each becomes one feature, and the classifier's rules read them."""
     signals: dict[str, re.Pattern[str]] = {
         "emergency": lexicon.EMERGENCY,
+        "cry": lexicon.CRY,
         "water_distress": lexicon.WATER_DISTRESS,
         "water": lexicon.WATER,
         "highway_rescue": lexicon.HIGHWAY_RESCUE,
@@ -59,6 +60,7 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "wrong": lexicon.WRONG,
         "grievance": lexicon.GRIEVANCE,
         "asks": lexicon.ASKS,
+        "inquires": lexicon.INQUIRES,
         "suggestion_lead": lexicon.SUGGESTION_LEAD,
         "proposes": lexicon.PROPOSES,
         "suggestion": lexicon.SUGGESTION,
@@ -103,6 +105,8 @@ class Reading:
 def read(text: str) -> Reading:
     """The lexicon signals and the facts of a normalised text."""
     found = {name for name, pattern in _SIGNALS.items() if pattern.search(text)}
+    if "urgent_defused" not in found and lexicon.FEELING.search(text) and lexicon.URGENT_FEELING.search(text):
+        found.add("urgent_defused")
     if lexicon.over_capacity(text):
         found.add("over_capacity")
     return Reading(text, frozenset(found), frozenset(present(text)))
@@ -114,10 +118,12 @@ def features(text: str, narrative: bool, reading: Reading | None = None) -> Coun
     reading = reading or read(text)
     counts: Counter[str] = Counter()
     plain = _DIGITS.sub("0", _NOT_TEXT.sub(" ", text)).strip()
+    grams: list[str] = []
     for chunk in plain.split():
-        counts.update(chunk)
-        counts.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
-        counts.update(chunk[i : i + 3] for i in range(len(chunk) - 2))
+        grams.extend(chunk)
+        grams.extend([chunk[i : i + 2] for i in range(len(chunk) - 1)])
+        grams.extend([chunk[i : i + 3] for i in range(len(chunk) - 2)])
+    counts.update(grams)
     for name in reading.signals:
         counts["§" + name] += 1
     for fact in reading.given:
@@ -169,11 +175,13 @@ class LinearModel:
         return self._joined
 
     def vector(self, counts: Counter[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
-        pairs = [(self.vocabulary[f], 1.0 + math.log(n)) for f, n in counts.items() if f in self.vocabulary]
-        if not pairs:
+        look = self.vocabulary.get
+        found = [(i, n) for i, n in ((look(f), n) for f, n in counts.items()) if i is not None]
+        if not found:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        index = np.fromiter((i for i, _ in pairs), dtype=np.intp, count=len(pairs))
-        values = np.fromiter((v for _, v in pairs), dtype=np.float32, count=len(pairs)) * self.idf[index]
+        pair = np.array(found, dtype=np.intp)
+        index = pair[:, 0]
+        values = (np.log(pair[:, 1].astype(np.float32)) + np.float32(1.0)) * self.idf[index]
         norm = float(np.sqrt(np.dot(values, values)))
         return index, values / np.float32(norm or 1.0)
 
