@@ -152,6 +152,22 @@ class Head:
     intercept: FloatArray
 
 
+def tfidf_vector(
+    vocabulary: dict[str, int], idf: FloatArray, counts: Counter[str]
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """The message's sparse tf-idf vector (sublinear tf, L2-normalised): indices and values. The
+    same function weighs training rows (`gateway.policy.train`) and messages at run time."""
+    look = vocabulary.get
+    found = [(i, n) for i, n in ((look(f), n) for f, n in counts.items()) if i is not None]
+    if not found:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+    pair = np.array(found, dtype=np.intp)
+    index = pair[:, 0]
+    values = (np.log(pair[:, 1].astype(np.float32)) + np.float32(1.0)) * idf[index]
+    norm = float(np.sqrt(np.dot(values, values)))
+    return index, values / np.float32(norm or 1.0)
+
+
 class LinearModel:
     """tf-idf features → per-head class probabilities."""
 
@@ -160,38 +176,21 @@ class LinearModel:
         self.idf = idf
         self.heads = heads
         self.source_sha256 = source_sha256
-        self._joined: tuple[FloatArray, FloatArray, list[tuple[str, int, int]]] | None = None
-
-    def _join(self) -> tuple[FloatArray, FloatArray, list[tuple[str, int, int]]]:
-        """All heads side by side, so a message costs one gather and one product, not one per head."""
-        if self._joined is None or len(self._joined[2]) != len(self.heads):
-            spans, start = [], 0
-            for name, head in self.heads.items():
-                spans.append((name, start, start + len(head.classes)))
-                start += len(head.classes)
-            coef = np.ascontiguousarray(np.hstack([h.coef for h in self.heads.values()]), dtype=np.float32)
-            intercept = np.concatenate([h.intercept for h in self.heads.values()]).astype(np.float32)
-            self._joined = (coef, intercept, spans)
-        return self._joined
-
-    def vector(self, counts: Counter[str]) -> tuple[npt.NDArray[np.intp], FloatArray]:
-        look = self.vocabulary.get
-        found = [(i, n) for i, n in ((look(f), n) for f, n in counts.items()) if i is not None]
-        if not found:
-            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        pair = np.array(found, dtype=np.intp)
-        index = pair[:, 0]
-        values = (np.log(pair[:, 1].astype(np.float32)) + np.float32(1.0)) * self.idf[index]
-        norm = float(np.sqrt(np.dot(values, values)))
-        return index, values / np.float32(norm or 1.0)
+        # All heads side by side, so a message costs one gather and one product, not one per head.
+        self._spans: list[tuple[str, int, int]] = []
+        start = 0
+        for name, head in heads.items():
+            self._spans.append((name, start, start + len(head.classes)))
+            start += len(head.classes)
+        self._coef = np.ascontiguousarray(np.hstack([h.coef for h in heads.values()]), dtype=np.float32)
+        self._intercept = np.concatenate([h.intercept for h in heads.values()]).astype(np.float32)
 
     def predict(self, counts: Counter[str]) -> dict[str, dict[str, float]]:
         """Per head, each class's probability."""
-        index, values = self.vector(counts)
-        coef, intercept, spans = self._join()
-        logits = (intercept + values @ coef[index] if len(index) else intercept).tolist()
+        index, values = tfidf_vector(self.vocabulary, self.idf, counts)
+        logits = (self._intercept + values @ self._coef[index] if len(index) else self._intercept).tolist()
         out: dict[str, dict[str, float]] = {}
-        for name, start, end in spans:
+        for name, start, end in self._spans:
             part = logits[start:end]
             top = max(part)
             exp = [math.exp(x - top) for x in part]

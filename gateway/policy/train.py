@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,16 @@ import numpy as np
 from gateway.kb.intent import is_complaint_narrative
 from gateway.kb.text import simplify
 from gateway.policy.facts import Fact
-from gateway.policy.model import ARTIFACT, HEADS, Head, LinearModel, action_of, features, vocabulary_of
+from gateway.policy.model import (
+    ARTIFACT,
+    HEADS,
+    Head,
+    LinearModel,
+    action_of,
+    features,
+    tfidf_vector,
+    vocabulary_of,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT / "tests" / "data" / "classify" / "train.jsonl"
@@ -83,14 +91,14 @@ def build_rows(rows: list[dict[str, Any]], source_sha256: str) -> LinearModel:
             if feature in vocabulary:
                 frequency[vocabulary[feature]] += 1
     idf = (np.log((1 + len(documents)) / (1 + frequency)) + 1).astype(np.float32)
-    model = LinearModel(vocabulary, idf, {}, source_sha256)
     indptr, indices, values = [0], [], []
     for counts in documents:
-        index, vector = model.vector(counts)
+        index, vector = tfidf_vector(vocabulary, idf, counts)
         indices.extend(index.tolist())
         values.extend(vector.tolist())
         indptr.append(len(indices))
     matrix = csr_matrix((values, indices, indptr), shape=(len(documents), len(vocabulary)), dtype=np.float64)
+    heads: dict[str, Head] = {}
     for head in HEADS:
         labelled = [(i, label(row, head)) for i, row in enumerate(rows)]
         keep = [i for i, value in labelled if value is not None]
@@ -108,8 +116,8 @@ def build_rows(rows: list[dict[str, Any]], source_sha256: str) -> LinearModel:
         if len(classes) == 2:  # binary: sklearn keeps one column; expand to one per class
             coef = np.hstack([-coef / 2, coef / 2])
             intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
-        model.heads[head] = Head(classes, coef, intercept)
-    return model
+        heads[head] = Head(classes, coef, intercept)
+    return LinearModel(vocabulary, idf, heads, source_sha256)
 
 
 def same(a: LinearModel, b: LinearModel) -> bool:
@@ -121,7 +129,7 @@ def same(a: LinearModel, b: LinearModel) -> bool:
             return False
         if not np.allclose(x.intercept, y.intercept, atol=1e-4):
             return False
-    return math.isclose(float(np.abs(a.idf - b.idf).max()), 0.0, abs_tol=1e-5)
+    return bool(np.allclose(a.idf, b.idf, rtol=0.0, atol=1e-5))
 
 
 def main(argv: list[str] | None = None) -> int:
