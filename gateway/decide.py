@@ -37,6 +37,13 @@ class KnowledgeBaseSource(Protocol):
     def retriever(self) -> Retriever | None: ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FixedKnowledgeBase:
+    """One retriever that never changes (a command run once over a KB file; tests)."""
+
+    retriever: Retriever | None
+
+
 class AcceptAsChosen:
     """Accept everything for transfer, with the category/domain the citizen chose (or None)."""
 

@@ -102,16 +102,11 @@ def _calendar(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _decider(settings: Settings, kb_file: Path | None) -> Decider:
-    from gateway.decide import KnowledgeBaseDecider
+    from gateway.decide import FixedKnowledgeBase, KnowledgeBaseDecider
     from gateway.policy.bootstrap import policy_decider
 
     retriever = build_retriever(settings, current_source(settings, kb_file).entries)
-
-    class _Fixed:
-        def __init__(self) -> None:
-            self.retriever = retriever
-
-    return KnowledgeBaseDecider(policy_decider(settings), _Fixed())
+    return KnowledgeBaseDecider(policy_decider(settings), FixedKnowledgeBase(retriever))
 
 
 def _intake(text: str) -> Intake:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from domain import Decision, DecisionKind, RedirectTarget, RefusalReason, Routing
-from gateway.decide import KnowledgeBaseDecider
+from gateway.decide import FixedKnowledgeBase, KnowledgeBaseDecider
 from gateway.kb.files import load_entries
 from gateway.kb.retriever import Retriever
-from tests.unit.test_decide_kb import Scripted, StaticKb, _intake
+from tests.unit.test_decide_kb import Scripted, _intake
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
 BASE = Decision(decision=DecisionKind.ACCEPTED, category=None, domain=None, routing=Routing(region_code="440100"))
@@ -28,6 +28,6 @@ BASE = Decision(decision=DecisionKind.ACCEPTED, category=None, domain=None, rout
     ids=["rejected", "redirected", "needs_info"],
 )
 async def test_a_policy_decision_is_not_overruled_by_an_article(base: Decision) -> None:
-    kb = StaticKb(Retriever.build(load_entries(SMALL_KB)))
+    kb = FixedKnowledgeBase(Retriever.build(load_entries(SMALL_KB)))
     inquiry = _intake("的士不拉人怎么办")  # the KB answers this confidently on its own
     assert await KnowledgeBaseDecider(Scripted(base), kb).decide(inquiry) == base
