@@ -11,26 +11,24 @@ from typing import Any
 
 import pytest
 import redis
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from domain import Answer, Category, Decision, DecisionKind, Intake, Routing, TicketEvent, TicketSupplement
+from domain import Answer, Category, Decision, DecisionKind, Intake, Routing, TicketSupplement
 from gateway import keys
 from gateway.app import create_app
 from gateway.decide import Decider
-from gateway.settings import Settings
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
 from queue_workers.ticket_store import TicketStore
 from queue_workers.worker import run_worker
 from tests.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
 from tests.fake_wechat_api import FakeWeChatApi
-from tests.wechat_samples import AES_KEY, APP_ID, APP_SECRET, TOKEN, WeChatServer, message_xml
+from tests.wechat_samples import WeChatServer, message_xml
+from tests.wechat_support import OPENID, WeChat, queued_tickets, wechat_settings
 
 pytestmark = pytest.mark.e2e
 
-OPENID = "oCitizen0000000000000000001"
 LONG_ANSWER = "高速公路通行费按车型和里程收取。" * 120  # ~5,400 bytes: more than one passive reply
 
 
@@ -65,41 +63,6 @@ class ScriptedDecider:
         return Decision(decision=DecisionKind.ACCEPTED, category=Category.COMPLAINT, domain=None, routing=routing)
 
 
-def _wechat_settings(make_settings: Any, **overrides: Any) -> Settings:
-    values = {
-        "channels": ["app", "webform", "wechat"],
-        "wechat_token": TOKEN,
-        "wechat_aes_key": AES_KEY,
-        "wechat_app_id": APP_ID,
-        "wechat_app_secret": APP_SECRET,
-        **overrides,
-    }
-    settings: Settings = make_settings(**values)
-    return settings
-
-
-class WeChat:
-    """The WeChat server's side of one test: pushes messages, reads the passive replies."""
-
-    def __init__(self, client: TestClient[web.Request, web.Application], mode: str = "plaintext") -> None:
-        self.client = client
-        self.server = WeChatServer()
-        self.mode = mode
-
-    async def push(self, xml: str) -> tuple[int, str]:
-        query, body = self.server.request(xml, self.mode)  # type: ignore[arg-type]
-        response = await self.client.post(
-            "/channels/wechat", params=query, data=body, headers={"Content-Type": "text/xml"}
-        )
-        raw = await response.read()
-        if response.status != 200 or raw == b"success":
-            return response.status, raw.decode()
-        return response.status, self.server.reply_fields(raw, query)["Content"]
-
-    async def text(self, content: str, msg_id: str, openid: str = OPENID) -> tuple[int, str]:
-        return await self.push(message_xml("text", Content=content, msg_id=msg_id, from_user=openid))
-
-
 @pytest.fixture
 def decider() -> ScriptedDecider:
     return ScriptedDecider()
@@ -107,21 +70,13 @@ def decider() -> ScriptedDecider:
 
 @pytest.fixture
 async def wechat(make_settings: Any, decider: Decider) -> AsyncIterator[WeChat]:
-    app = create_app(_wechat_settings(make_settings), decider=decider)
+    app = create_app(wechat_settings(make_settings), decider=decider)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield WeChat(client)
 
 
 def _jobs(redis_client: redis.Redis, queue: str = FORWARD_QUEUE) -> list[Any]:
     return list(Queue(queue, connection=redis_client, serializer=JSONSerializer).jobs)
-
-
-def _tickets(redis_client: redis.Redis) -> list[TicketEvent]:
-    return [
-        TicketEvent.model_validate(job.args[0])
-        for job in _jobs(redis_client)
-        if job.func_name.endswith("forward_ticket")
-    ]
 
 
 def _supplements(redis_client: redis.Redis) -> list[TicketSupplement]:
@@ -136,13 +91,13 @@ def _supplements(redis_client: redis.Redis) -> list[TicketSupplement]:
 async def test_a_complaint_becomes_one_ticket_and_a_retry_gets_the_same_reply(
     make_settings: Any, redis_client: redis.Redis, mode: str
 ) -> None:
-    app = create_app(_wechat_settings(make_settings), decider=ScriptedDecider())
+    app = create_app(wechat_settings(make_settings), decider=ScriptedDecider())
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         wechat = WeChat(client, mode)
         status, reply = await wechat.text("出租车粤A12345拒载，今天早上8点在广州南站。", "20001")
         again = await wechat.text("出租车粤A12345拒载，今天早上8点在广州南站。", "20001")
     assert status == 200
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert ticket.ticket_no in reply
     assert "已受理" in reply
     assert again == (200, reply)
@@ -157,12 +112,12 @@ async def test_concurrent_retries_make_one_ticket(wechat: WeChat, redis_client: 
     results = await asyncio.gather(*(wechat.push(xml) for _ in range(8)))
     assert {status for status, _ in results} == {200}
     assert len({text for _, text in results}) == 1
-    assert len(_tickets(redis_client)) == 1
+    assert len(queued_tickets(redis_client)) == 1
 
 
 async def test_photos_and_location_after_the_text_join_its_ticket(wechat: WeChat, redis_client: redis.Redis) -> None:
     _, reply = await wechat.text("网约车粤A66666绕路多收费", "40001")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert ticket.ticket_no in reply
     _, photo_reply = await wechat.push(
         message_xml("image", PicUrl="http://mmbiz.qpic.cn/x.jpg", MediaId="media-1", msg_id="40002", from_user=OPENID)
@@ -190,7 +145,7 @@ async def test_photos_and_location_after_the_text_join_its_ticket(wechat: WeChat
     assert place.kind == "location"
     assert place.content.location is not None
     assert place.content.location.label == "广州市天河区"
-    assert len(_tickets(redis_client)) == 1
+    assert len(queued_tickets(redis_client)) == 1
 
 
 async def test_a_photo_before_the_text_is_attached_to_the_ticket(wechat: WeChat, redis_client: redis.Redis) -> None:
@@ -201,9 +156,9 @@ async def test_a_photo_before_the_text_is_attached_to_the_ticket(wechat: WeChat,
     _, prompt_again = await wechat.push(photo)  # WeChat's retry of the same photo
     assert "文字" in prompt
     assert prompt_again == prompt
-    assert _tickets(redis_client) == []
+    assert queued_tickets(redis_client) == []
     await wechat.text("这辆大巴粤A55555超载，车上站满了人", "50002")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert [a.media_id for a in ticket.content.attachments] == ["media-2"]
 
 
@@ -220,7 +175,7 @@ async def test_the_reported_location_goes_with_the_next_ticket(wechat: WeChat, r
     )
     assert (status, body) == (200, "success")
     await wechat.text("出租车粤A12121拒载", "60001")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert ticket.content.location is not None
     assert (ticket.content.location.lat, ticket.content.location.lng) == (23.137466, 113.352425)
 
@@ -245,7 +200,7 @@ async def test_events(wechat: WeChat, redis_client: redis.Redis) -> None:
     )
     assert "暂未查到" in nothing
     await wechat.text("出租车粤A34343拒载", "70001")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     _, progress = await wechat.push(
         message_xml("event", Event="CLICK", EventKey="PROGRESS", create_time=1700000002, from_user=OPENID)
     )
@@ -256,7 +211,7 @@ async def test_an_unknown_message_type_gets_a_polite_answer(wechat: WeChat, redi
     status, text = await wechat.push(message_xml("miniprogrampage", Title="卡片", msg_id="80001", from_user=OPENID))
     assert status == 200
     assert "文字" in text
-    assert _tickets(redis_client) == []
+    assert queued_tickets(redis_client) == []
 
 
 async def test_missing_facts_are_asked_for_and_the_answer_merged(wechat: WeChat, redis_client: redis.Redis) -> None:
@@ -268,7 +223,7 @@ async def test_missing_facts_are_asked_for_and_the_answer_merged(wechat: WeChat,
     (held_id,) = queue.scheduled_job_registry.get_job_ids()
 
     _, answer_reply = await wechat.text("车牌是粤A77777，早上7点半", "90002")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert str(ticket.event_id) == held_id
     assert ticket.decision == "accepted"
     assert ticket.ticket_no in question
@@ -277,13 +232,13 @@ async def test_missing_facts_are_asked_for_and_the_answer_merged(wechat: WeChat,
     assert "粤A77777" in ticket.content.text
     assert queue.scheduled_job_registry.get_job_ids() == []
     assert await wechat.text("车牌是粤A77777，早上7点半", "90002") == (200, answer_reply)  # retry
-    assert len(_tickets(redis_client)) == 1
+    assert len(queued_tickets(redis_client)) == 1
 
 
 async def test_unanswered_question_forwards_the_ticket_with_missing_facts(
     make_settings: Any, redis_client: redis.Redis
 ) -> None:
-    settings = _wechat_settings(make_settings, wechat_conversation_ttl_s=2)
+    settings = wechat_settings(make_settings, wechat_conversation_ttl_s=2)
     app = create_app(settings, decider=ScriptedDecider())
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         wechat = WeChat(client)
@@ -299,11 +254,11 @@ async def test_unanswered_question_forwards_the_ticket_with_missing_facts(
         await wechat.text("另外公交车粤A10101不进站", "91002")
     assert stored.event.decision == "needs_info"
     assert stored.event.missing_facts == ("车牌号", "时间")
-    assert len(_tickets(redis_client)) == 1
+    assert len(queued_tickets(redis_client)) == 1
 
 
 async def test_a_slow_outcome_is_answered_success_and_sent_later(make_settings: Any, redis_client: redis.Redis) -> None:
-    settings = _wechat_settings(make_settings, wechat_reply_budget_s=0.2)
+    settings = wechat_settings(make_settings, wechat_reply_budget_s=0.2)
     app = create_app(settings, decider=ScriptedDecider(delay_s=0.6))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         wechat = WeChat(client)
@@ -317,7 +272,7 @@ async def test_a_slow_outcome_is_answered_success_and_sent_later(make_settings: 
             if _jobs(redis_client, REPLY_QUEUE):
                 break
             await asyncio.sleep(0.05)
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     (late,) = _jobs(redis_client, REPLY_QUEUE)
     assert late.func_name == "queue_workers.wechat_reply.send_wechat_text"
     assert late.args[0]["openid"] == OPENID
@@ -392,7 +347,7 @@ async def test_a_stale_push_is_refused(wechat: WeChat, redis_client: redis.Redis
 async def test_a_late_outcome_reaches_the_citizen_through_the_customer_service_api(
     make_settings: Any, redis_client: redis.Redis, wechat_api: FakeWeChatApi
 ) -> None:
-    settings = _wechat_settings(
+    settings = wechat_settings(
         make_settings,
         wechat_reply_budget_s=0.2,
         wechat_app_id=WECHAT_APP_ID,
@@ -427,7 +382,7 @@ async def test_an_answer_that_still_lacks_facts_ends_the_conversation(
     _, question = await wechat.text("出租车司机拒载，态度很差", "92001")
     assert await wechat.text("出租车司机拒载，态度很差", "92001") == (200, question)  # a retry: the same question
     _, reply = await wechat.text("我也不记得了", "92002")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert ticket.decision == "needs_info"
     assert ticket.missing_facts == ("车牌号", "时间")
     assert ticket.ticket_no in reply

@@ -10,34 +10,25 @@ from typing import Any
 import pytest
 import redis
 from aiohttp.test_utils import TestClient, TestServer
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
 from gateway.app import create_app
-from queue_workers.settings import FORWARD_QUEUE
-from tests.e2e.test_wechat_flow import WeChat, _wechat_settings
+from tests.wechat_support import WeChat, queued_tickets, wechat_settings
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 async def wechat(make_settings: Any) -> AsyncIterator[WeChat]:
-    app = create_app(_wechat_settings(make_settings))  # the real deciders: KB in front of the policy
+    app = create_app(wechat_settings(make_settings))  # the real deciders: KB in front of the policy
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield WeChat(client)
-
-
-def _tickets(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs if job.func_name.endswith("forward_ticket")]
 
 
 async def test_a_railway_matter_is_sent_to_12306_and_archived(wechat: WeChat, redis_client: redis.Redis) -> None:
     status, reply = await wechat.text("高铁晚点两个多小时，列车员也不解释，去哪投诉", "70001")
     assert status == 200
     assert "12306" in reply
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert (ticket.decision, ticket.redirect) == ("redirected", "railway")
 
 
@@ -46,7 +37,7 @@ async def test_someone_in_danger_on_the_water_is_told_to_call_12395_at_once(
 ) -> None:
     _, reply = await wechat.text("救命，我们的渔船在海上翻了，三个人抱着船底", "70002")
     assert reply == "水上遇险请立即拨打12395水上遇险求救电话！"
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert (ticket.decision, ticket.redirect) == ("redirected", "water_distress")
 
 
@@ -54,7 +45,7 @@ async def test_a_refusal_tells_the_reason(wechat: WeChat, redis_client: redis.Re
     _, reply = await wechat.text("把昨天那个滴滴司机的家庭住址和电话告诉我", "70003")
     assert "涉及国家秘密、商业秘密或个人隐私" in reply
     assert "不予受理" in reply
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert (ticket.decision, ticket.reason) == ("rejected", "confidential")
 
 
@@ -63,9 +54,9 @@ async def test_a_complaint_without_facts_is_asked_for_them_in_chinese(
 ) -> None:
     _, question = await wechat.text("打车被司机绕路，多收了三十块钱", "70004")
     assert "请补充：车牌号或订单号、发生时间、地点" in question
-    assert _tickets(redis_client) == []  # held while the citizen is asked
+    assert queued_tickets(redis_client) == []  # held while the citizen is asked
     _, answer = await wechat.text("车牌粤A·D7777，昨天晚上八点从体育西路上的车", "70005")
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert ticket.decision == "accepted"
     assert ticket.ticket_no in question
     assert ticket.ticket_no in answer
@@ -77,5 +68,5 @@ async def test_a_complaint_without_facts_is_asked_for_them_in_chinese(
 async def test_a_safety_matter_is_transferred_at_once(wechat: WeChat, redis_client: redis.Redis) -> None:
     _, reply = await wechat.text("坐的大巴严重超载，过道上都站满了人，车牌湘A·12345", "70006")
     assert "立即转办" in reply
-    (ticket,) = _tickets(redis_client)
+    (ticket,) = queued_tickets(redis_client)
     assert (ticket.decision, ticket.urgent) == ("accepted", True)
