@@ -1,4 +1,4 @@
-"""Helpers of the forwarding tests: a burst worker, the queue's registries, core settings."""
+"""Helpers of the forwarding tests: a burst worker, the queue and its registries, core settings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from domain import TicketEvent
 from gateway.settings import Settings
 from queue_workers.settings import FORWARD_QUEUE
 from queue_workers.worker import run_worker
@@ -24,6 +25,22 @@ async def drain(settings: Settings) -> bool:
 
 def failed(redis_client: redis.Redis) -> FailedJobRegistry:
     return FailedJobRegistry(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+
+
+def queued_events(redis_client: redis.Redis) -> list[TicketEvent]:
+    """Everything waiting in the forwarding queue, each job read as a `TicketEvent`, oldest first."""
+    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
+
+
+def queued_tickets(redis_client: redis.Redis) -> list[TicketEvent]:
+    """The events waiting in the forwarding queue (supplements left out), oldest first."""
+    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    return [
+        TicketEvent.model_validate(job.args[0])
+        for job in queue.jobs
+        if (job.func_name or "").endswith("forward_ticket")
+    ]
 
 
 def assert_queue_empty(redis_client: redis.Redis) -> None:

@@ -1,19 +1,14 @@
 """The WeChat server's side of an end-to-end test: wechatpy's samples pushed to the gateway on
-127.0.0.1, the passive replies read back; and the tickets queued for the ticketing core."""
+127.0.0.1, the passive replies read back; the gateway's WeChat settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
 from gateway.settings import Settings
-from queue_workers.settings import FORWARD_QUEUE
 from tests.wechat_samples import AES_KEY, APP_ID, APP_SECRET, TOKEN, WeChatServer, message_xml
 
 OPENID = "oCitizen0000000000000000001"
@@ -52,13 +47,3 @@ class WeChat:
 
     async def text(self, content: str, msg_id: str, openid: str = OPENID) -> tuple[int, str]:
         return await self.push(message_xml("text", Content=content, msg_id=msg_id, from_user=openid))
-
-
-def queued_tickets(redis_client: redis.Redis) -> list[TicketEvent]:
-    """The events waiting in the forwarding queue (supplements left out), oldest first."""
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [
-        TicketEvent.model_validate(job.args[0])
-        for job in queue.jobs
-        if (job.func_name or "").endswith("forward_ticket")
-    ]

@@ -12,13 +12,10 @@ import pytest
 import redis
 from aiohttp.test_utils import TestServer
 from PIL import Image
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
 from gateway.app import create_app
 from gateway.settings import Settings
-from queue_workers.settings import FORWARD_QUEUE
+from tests.forwarding_support import queued_events
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +78,6 @@ async def page(server: TestServer) -> AsyncIterator[Any]:
         assert problems == [], problems
 
 
-def _queued(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
-
-
 async def _fits_the_screen(page: Any) -> bool:
     width: bool = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     return width
@@ -122,7 +114,7 @@ async def test_citizen_submits_the_form_with_a_photo(
     assert "提交成功" in await page.text_content("h1")
     assert await _fits_the_screen(page)
 
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.ticket_no == ticket_no
     assert event.citizen.phone == "13800138000"
     (attachment,) = event.content.attachments
@@ -157,4 +149,4 @@ async def test_citizen_sends_it_empty_and_sees_what_to_fix(
     async with page.expect_navigation():
         await page.click("button[type=submit]")
     assert re.fullmatch(r"12328-\d{8}-\d{6}", (await page.text_content("#ticket-no") or "").strip())
-    assert len(_queued(redis_client)) == 1
+    assert len(queued_events(redis_client)) == 1

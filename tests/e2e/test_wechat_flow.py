@@ -24,8 +24,9 @@ from queue_workers.ticket_store import TicketStore
 from queue_workers.worker import run_worker
 from tests.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
 from tests.fake_wechat_api import FakeWeChatApi
+from tests.forwarding_support import queued_tickets
 from tests.wechat_samples import WeChatServer, message_xml
-from tests.wechat_support import OPENID, WeChat, queued_tickets, wechat_settings
+from tests.wechat_support import OPENID, WeChat, wechat_settings
 
 pytestmark = pytest.mark.e2e
 

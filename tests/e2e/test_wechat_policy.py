@@ -12,7 +12,8 @@ import redis
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
-from tests.wechat_support import WeChat, queued_tickets, wechat_settings
+from tests.forwarding_support import queued_tickets
+from tests.wechat_support import WeChat, wechat_settings
 
 pytestmark = pytest.mark.e2e
 

@@ -8,12 +8,9 @@ import uuid
 from typing import Any
 
 import redis
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
-from queue_workers.settings import FORWARD_QUEUE
 from tests.conftest import signed_headers
+from tests.forwarding_support import queued_events
 
 
 def _message(**overrides: Any) -> bytes:
@@ -29,11 +26,6 @@ def _message(**overrides: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-def _queued_events(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
-
-
 async def test_accepted_message_is_queued_as_one_event(client: Any, redis_client: redis.Redis) -> None:
     body = _message()
     response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
@@ -43,7 +35,7 @@ async def test_accepted_message_is_queued_as_one_event(client: Any, redis_client
     assert reply["category"] == "complaint"
     assert reply["duplicate"] is False
     assert reply["ticket_no"].startswith("12328-")
-    events = _queued_events(redis_client)
+    events = queued_events(redis_client)
     assert len(events) == 1
     event = events[0]
     assert event.ticket_no == reply["ticket_no"]
@@ -61,4 +53,4 @@ async def test_concurrent_identical_submissions_make_one_ticket(client: Any, red
     assert {r.status for r in responses} == {200}
     assert len({r["ticket_no"] for r in replies}) == 1
     assert sum(1 for r in replies if not r["duplicate"]) == 1
-    assert len(_queued_events(redis_client)) == 1
+    assert len(queued_events(redis_client)) == 1

@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
 from gateway.settings import Settings
-from queue_workers.settings import FORWARD_QUEUE
 from tests.conftest import GatewayStarter, signed_headers
+from tests.forwarding_support import queued_events
 from tests.webform_support import hidden_fields
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
@@ -25,11 +22,6 @@ REFUSAL_ANSWER = "出租车拒载可以向12328投诉，请提供车牌号、时
 def _message(text: str, **overrides: Any) -> bytes:
     body = {"request_id": str(uuid.uuid4()), "user_id": "u-1001", "text": text, **overrides}
     return json.dumps(body, ensure_ascii=False).encode()
-
-
-def _queued(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
 
 
 async def _post(client: Any, body: bytes) -> dict[str, Any]:
@@ -50,7 +42,7 @@ async def test_an_inquiry_is_answered_from_the_kb_on_the_app_channel(
     assert reply["answer"] == REFUSAL_ANSWER
     assert reply["message"] == REFUSAL_ANSWER
     # Answered business is archived too (第十四、三十条): one event, with the article.
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.decision == "answered"
     assert event.answer is not None
     assert (event.answer.kb_id, event.answer.text) == ("t-taxi-refusal", REFUSAL_ANSWER)
@@ -74,7 +66,7 @@ async def test_a_complaint_is_never_closed_by_an_faq(
     assert (reply["decision"], reply["category"]) == ("needs_info", "complaint")
     assert reply["missing_facts"] == ["plate", "time", "place"]
     assert "车牌号或订单号" in reply["message"]
-    events = _queued(redis_client)
+    events = queued_events(redis_client)
     assert [event.decision for event in events] == ["accepted", "needs_info"]
     assert [event.answer.kb_id if event.answer else None for event in events] == ["t-taxi-refusal", None]
 
@@ -87,7 +79,7 @@ async def test_an_off_topic_question_is_refused_with_its_reason(
     assert (reply["decision"], reply["reason"]) == ("rejected", "out_of_scope")
     assert reply["answer"] is None
     assert "不属于交通运输主管部门的职责范围" in reply["message"]
-    (event,) = _queued(redis_client)  # archived too (第十四、三十条)
+    (event,) = queued_events(redis_client)  # archived too (第十四、三十条)
     assert (event.decision, event.answer) == ("rejected", None)
 
 

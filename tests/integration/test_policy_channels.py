@@ -12,12 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Queue
-from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
-from queue_workers.settings import FORWARD_QUEUE
 from tests.conftest import GatewayStarter, signed_headers
+from tests.forwarding_support import queued_events
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
 
@@ -34,11 +31,6 @@ async def _post(client: Any, body: bytes) -> dict[str, Any]:
     return reply
 
 
-def _queued(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
-
-
 async def test_another_hotlines_business_is_redirected_and_archived(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
@@ -47,7 +39,7 @@ async def test_another_hotlines_business_is_redirected_and_archived(
     assert (reply["decision"], reply["redirect"], reply["domain"]) == ("redirected", "railway", None)
     assert "12306" in reply["message"]
     assert reply["deadlines"] is None
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert (event.decision, event.redirect, event.deadlines) == ("redirected", "railway", None)
 
 
@@ -59,7 +51,7 @@ async def test_a_refusal_states_its_reason(
     assert (reply["decision"], reply["reason"]) == ("rejected", "petition_channel")
     assert "已进入信访渠道" in reply["message"]
     assert "第十九条" in reply["message"]
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert (event.decision, event.reason) == ("rejected", "petition_channel")
 
 
@@ -71,7 +63,7 @@ async def test_a_safety_matter_is_transferred_at_once_with_its_deadlines(
     reply = await _post(client, _message(text))
     assert (reply["decision"], reply["urgent"]) == ("accepted", True)
     assert "立即转办" in reply["message"]
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.urgent
     assert event.decision == "accepted"
     assert event.deadlines is not None
@@ -90,7 +82,7 @@ async def test_an_accepted_complaint_carries_routing_and_working_day_deadlines(
     assert reply["deadlines"]["calendar"] in ("official", "estimated")
     reply_by = datetime.fromisoformat(reply["deadlines"]["reply_by"])
     assert f"{reply_by.year}年{reply_by.month}月{reply_by.day}日前" in reply["message"]
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.routing.region_code == "440106"  # 天河区, within the centre's city
     assert event.routing.level == "city"
     assert event.routing.copy_to == ("provincial",)  # complaints are copied to the province (第二十五条)

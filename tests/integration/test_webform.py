@@ -13,16 +13,13 @@ import pytest
 import redis
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
-from rq import Queue
-from rq.serializers import JSONSerializer
 
 from channels.webform import CSRF_TTL_S, WebFormChannel
-from domain import TicketEvent
 from gateway import keys
 from gateway.app import create_app
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
-from queue_workers.settings import FORWARD_QUEUE
+from tests.forwarding_support import queued_events
 from tests.webform_support import BOUNDARY, SCRIPT, hidden_fields, image_bytes, multipart_body
 
 Client = TestClient[web.Request, web.Application]
@@ -42,11 +39,6 @@ VALID: dict[str, str] = {
 async def _serve(settings: Settings) -> AsyncIterator[Client]:
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
         yield client
-
-
-def _queued(redis_client: redis.Redis) -> list[TicketEvent]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [TicketEvent.model_validate(job.args[0]) for job in queue.jobs]
 
 
 async def _open_form(client: Client) -> tuple[str, str]:
@@ -151,7 +143,7 @@ async def test_valid_submission_is_queued_once_with_its_photo(
     assert "10个工作日" in html
     assert 'href="/form"' in html
 
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.ticket_no == ticket_no
     assert event.channel == "webform"
     assert event.idempotency_key == request_id
@@ -193,7 +185,7 @@ async def test_urlencoded_submission_without_photos(client: Client, redis_client
     response = await client.post("/form", data=values)  # a dict is sent urlencoded
     html = await response.text()
     assert response.status == 200, html
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.ticket_no == _ticket_no(html)
     # A plate and a refusal to carry: the policy files a complaint whatever box was ticked.
     assert (event.category, event.domain, event.content.attachments) == ("complaint", "urban_transit", ())
@@ -210,7 +202,7 @@ async def test_empty_post_shows_chinese_field_errors(client: Client, redis_clien
     assert "请填写问题描述（至少10个字）" in html
     assert 'aria-invalid="true"' in html
     hidden_fields(html)  # a fresh token and request_id to send it again with
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_invalid_post_keeps_the_citizens_input(client: Client, redis_client: redis.Redis) -> None:
@@ -226,7 +218,7 @@ async def test_invalid_post_keeps_the_citizens_input(client: Client, redis_clien
     assert 'value="2026-01-05T20:15"' in html
     assert re.search(r'value="complaint"\s+checked', html)
     assert re.search(r'value="urban_transit"\s+selected', html)
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_resubmitting_after_errors_reuses_the_request_id(client: Client, redis_client: redis.Redis) -> None:
@@ -240,7 +232,7 @@ async def test_resubmitting_after_errors_reuses_the_request_id(client: Client, r
     fixed = {"csrf_token": token, "request_id": request_id, **VALID}
     response = await client.post("/form", data=_form_data(fixed))
     assert response.status == 200
-    assert [e.idempotency_key for e in _queued(redis_client)] == [first_request_id]
+    assert [e.idempotency_key for e in queued_events(redis_client)] == [first_request_id]
 
 
 async def test_everything_typed_is_escaped(client: Client, redis_client: redis.Redis) -> None:
@@ -261,7 +253,7 @@ async def test_everything_typed_is_escaped(client: Client, redis_client: redis.R
     assert status == 200, html
     assert "<script>" not in html
     assert "<img src=x" not in html
-    (event,) = _queued(redis_client)
+    (event,) = queued_events(redis_client)
     assert event.citizen.name == "<script>alert(1)</script>"  # stored as typed: escaping is for pages
     assert event.content.attachments[0].name is not None
     assert "<" not in event.content.attachments[0].name
@@ -293,7 +285,7 @@ async def test_bad_csrf_is_refused_with_a_page(client: Client, redis_client: red
     assert "页面已失效" in html
     assert 'href="/form"' in html
     assert ("Cookie" in html) is (case == "no_cookie")
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_expired_token_gives_the_form_back_filled_in(client: Client, redis_client: redis.Redis) -> None:
@@ -308,7 +300,7 @@ async def test_expired_token_gives_the_form_back_filled_in(client: Client, redis
     assert "已为您保留填写的内容" in html
     assert f">{VALID['description']}</textarea>" in html
     assert hidden_fields(html)[1] == request_id
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_repeated_submission_shows_the_same_ticket(client: Client, redis_client: redis.Redis) -> None:
@@ -321,7 +313,7 @@ async def test_repeated_submission_shows_the_same_ticket(client: Client, redis_c
     assert _ticket_no(first_html) == _ticket_no(second_html)
     assert "您已提交过" not in first_html
     assert "您已提交过" in second_html
-    assert len(_queued(redis_client)) == 1
+    assert len(queued_events(redis_client)) == 1
 
 
 async def test_oversized_body_is_refused(make_settings: Any, redis_client: redis.Redis) -> None:
@@ -341,7 +333,7 @@ async def test_oversized_body_is_refused(make_settings: Any, redis_client: redis
             "/form", data=chunks(), headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
         )
         assert response.status == 413
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_photo_errors_are_field_errors(make_settings: Any, redis_client: redis.Redis) -> None:
@@ -361,7 +353,7 @@ async def test_photo_errors_are_field_errors(make_settings: Any, redis_client: r
         status, html, _ = await _submit(client, photos=[("big.png", "image/png", big)])
         assert status == 422
         assert "单张照片不能超过16KB" in html
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
     uploads = settings.data_dir / "uploads"
     assert not uploads.exists() or not any(uploads.rglob("*.*")), "photos of a refused form were stored"
 
@@ -379,7 +371,7 @@ async def test_rate_limit_per_client(make_settings: Any, redis_client: redis.Red
         assert "12328" in html
         form = await client.get("/form")  # reading the form is never limited
         assert form.status == 200
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 @pytest.mark.parametrize(
@@ -403,7 +395,7 @@ async def test_malformed_bodies_are_4xx_pages(
     assert 400 <= response.status < 500
     assert response.content_type == "text/html"
     assert 'href="/form"' in await response.text()
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_pipeline_outage_renders_a_page_and_acknowledges_nothing(
@@ -430,7 +422,7 @@ async def test_pipeline_outage_renders_a_page_and_acknowledges_nothing(
     assert status == 409
     assert "Retry-After" in response.headers
     assert "不会重复登记" in html
-    assert _queued(redis_client) == []
+    assert queued_events(redis_client) == []
 
 
 async def test_redis_outage_at_the_rate_limiter_is_a_503_page(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -484,5 +476,5 @@ async def test_the_policy_decides_what_the_form_page_says(client: Client, redis_
     assert status == 200, html
     assert "还需要您补充" in html
     assert "<li>线路</li>" in html
-    decisions = [(event.decision, event.redirect) for event in _queued(redis_client)]
+    decisions = [(event.decision, event.redirect) for event in queued_events(redis_client)]
     assert decisions == [("redirected", "postal"), ("needs_info", None)]
