@@ -3,15 +3,14 @@ once; a complaint is never closed by an FAQ — accepted for transfer, the artic
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 import redis
 
 from gateway.settings import Settings
-from tests.conftest import GatewayStarter, signed_headers
+from tests.app_support import app_message, post_app_message
+from tests.conftest import GatewayStarter
 from tests.forwarding_support import queued_events
 from tests.webform_support import hidden_fields
 
@@ -20,22 +19,14 @@ REFUSAL_ANSWER = "出租车拒载可以向12328投诉，请提供车牌号、时
 
 
 def _message(text: str, **overrides: Any) -> bytes:
-    body = {"request_id": str(uuid.uuid4()), "user_id": "u-1001", "text": text, **overrides}
-    return json.dumps(body, ensure_ascii=False).encode()
-
-
-async def _post(client: Any, body: bytes) -> dict[str, Any]:
-    response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
-    assert response.status == 200, await response.text()
-    reply: dict[str, Any] = await response.json()
-    return reply
+    return app_message(text, "u-1001", **overrides)
 
 
 async def test_an_inquiry_is_answered_from_the_kb_on_the_app_channel(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
-    reply = await _post(client, _message("請問計程車拒載怎麼投訴？"))
+    reply = await post_app_message(client, _message("請問計程車拒載怎麼投訴？"))
     assert reply["decision"] == "answered"
     assert reply["category"] == "inquiry"
     assert reply["domain"] == "urban_transit"
@@ -55,14 +46,14 @@ async def test_a_complaint_is_never_closed_by_an_faq(
     # The citizen chose "inquiry", but tells of a wrong done to them, with a plate: a complaint,
     # transferred, with the matching article as a suggestion.
     narrative = "昨天晚上打车，的士司机拒载，车牌粤A12345，我在广州南站等了半小时"
-    reply = await _post(client, _message(narrative, category="inquiry"))
+    reply = await post_app_message(client, _message(narrative, category="inquiry"))
     assert (reply["decision"], reply["category"]) == ("accepted", "complaint")
     assert reply["answer"] == REFUSAL_ANSWER
     assert reply["message"].startswith("您反映的事项已受理，工单号：")
     assert reply["message"].endswith(f"\n您也可以参考：{REFUSAL_ANSWER}")
     # The article's own question, filed as a complaint: not answered by the article either; the
     # policy asks for what a taxi complaint needs (第十九条(二)).
-    reply = await _post(client, _message("出租车拒载怎么投诉", category="complaint"))
+    reply = await post_app_message(client, _message("出租车拒载怎么投诉", category="complaint"))
     assert (reply["decision"], reply["category"]) == ("needs_info", "complaint")
     assert reply["missing_facts"] == ["plate", "time", "place"]
     assert "车牌号或订单号" in reply["message"]
@@ -75,7 +66,7 @@ async def test_an_off_topic_question_is_refused_with_its_reason(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
-    reply = await _post(client, _message("明天北京天气怎么样", category="inquiry"))
+    reply = await post_app_message(client, _message("明天北京天气怎么样", category="inquiry"))
     assert (reply["decision"], reply["reason"]) == ("rejected", "out_of_scope")
     assert reply["answer"] is None
     assert "不属于交通运输主管部门的职责范围" in reply["message"]

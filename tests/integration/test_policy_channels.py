@@ -5,37 +5,28 @@ whatever its decision (第十四、三十条)."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from tests.conftest import GatewayStarter, signed_headers
+from tests.app_support import app_message, post_app_message
+from tests.conftest import GatewayStarter
 from tests.forwarding_support import queued_events
 
 SMALL_KB = Path(__file__).parents[1] / "data" / "kb_small.jsonl"
 
 
 def _message(text: str, **overrides: Any) -> bytes:
-    body = {"request_id": str(uuid.uuid4()), "user_id": "u-2001", "text": text, **overrides}
-    return json.dumps(body, ensure_ascii=False).encode()
-
-
-async def _post(client: Any, body: bytes) -> dict[str, Any]:
-    response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
-    assert response.status == 200, await response.text()
-    reply: dict[str, Any] = await response.json()
-    return reply
+    return app_message(text, "u-2001", **overrides)
 
 
 async def test_another_hotlines_business_is_redirected_and_archived(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
-    reply = await _post(client, _message("我的高铁票改签了两次还能退吗"))
+    reply = await post_app_message(client, _message("我的高铁票改签了两次还能退吗"))
     assert (reply["decision"], reply["redirect"], reply["domain"]) == ("redirected", "railway", None)
     assert "12306" in reply["message"]
     assert reply["deadlines"] is None
@@ -47,7 +38,7 @@ async def test_a_refusal_states_its_reason(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
-    reply = await _post(client, _message("这个事我已经去信访局反映过了，信访件编号都有，你们再催一下"))
+    reply = await post_app_message(client, _message("这个事我已经去信访局反映过了，信访件编号都有，你们再催一下"))
     assert (reply["decision"], reply["reason"]) == ("rejected", "petition_channel")
     assert "已进入信访渠道" in reply["message"]
     assert "第十九条" in reply["message"]
@@ -60,7 +51,7 @@ async def test_a_safety_matter_is_transferred_at_once_with_its_deadlines(
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
     text = "广州开往韶关的大巴严重超载，过道上站满了人，车牌粤A·12345，现在在京港澳高速上"
-    reply = await _post(client, _message(text))
+    reply = await post_app_message(client, _message(text))
     assert (reply["decision"], reply["urgent"]) == ("accepted", True)
     assert "立即转办" in reply["message"]
     (event,) = queued_events(redis_client)
@@ -77,7 +68,7 @@ async def test_an_accepted_complaint_carries_routing_and_working_day_deadlines(
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
     text = "昨晚9点在天河区体育西路打的出租车粤A·D1234，司机绕路还多收了我三十块"
-    reply = await _post(client, _message(text))
+    reply = await post_app_message(client, _message(text))
     assert (reply["decision"], reply["category"], reply["domain"]) == ("accepted", "complaint", "urban_transit")
     assert reply["deadlines"]["calendar"] in ("official", "estimated")
     reply_by = datetime.fromisoformat(reply["deadlines"]["reply_by"])
@@ -95,7 +86,7 @@ async def test_a_complaint_without_facts_is_asked_for_them(
     make_settings: Any, start_gateway: GatewayStarter, redis_client: redis.Redis
 ) -> None:
     client = await start_gateway(make_settings(kb_path=SMALL_KB))
-    reply = await _post(client, _message("公交车司机开得太猛了，急刹车差点把我摔倒"))
+    reply = await post_app_message(client, _message("公交车司机开得太猛了，急刹车差点把我摔倒"))
     assert (reply["decision"], reply["category"]) == ("needs_info", "complaint")
     assert reply["missing_facts"][0] == "line"
     assert "线路" in reply["message"]
