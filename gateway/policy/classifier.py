@@ -72,6 +72,9 @@ MODEL_SURE = 0.4
 # complaints), and it is never taken for a risk that is not one now, a proposal, or another
 # hotline's business (`_model_urgent_fits`).
 URGENT_AT = 0.45
+# Another hotline's words beside a transport-department service's (第三条): redirected when the
+# model gives the redirect at least this.
+OTHER_HOTLINE_OVER_OURS = 0.45
 _DANGER_ACTIONS = {
     "redirected:emergency": RedirectTarget.EMERGENCY,
     "redirected:water_distress": RedirectTarget.WATER_DISTRESS,
@@ -138,7 +141,7 @@ class Classifier:
             return Classification(
                 category, domain, DecisionKind.ACCEPTED, urgent=True, missing_facts=tuple(missing), kind=kind
             )
-        ruled = _refusal_or_redirect(reading, kind, given)
+        ruled = _refusal_or_redirect(reading, kind, given, predicted["action"])
         if ruled is None and sure and action.startswith(("rejected:", "redirected:")):
             ruled = _from_action(action, reading)
         if ruled is not None:
@@ -151,7 +154,7 @@ class Classifier:
         if category is not Category.COMPLAINT:
             return Classification(category, domain, DecisionKind.ACCEPTED)
         missing = fact_rules.missing(kind, given)
-        if fact_rules.actionable(kind, given) and not _at_everyone(reading, kind, given):
+        if fact_rules.actionable(given) and not _at_everyone(reading, kind, given):
             return Classification(category, domain, DecisionKind.ACCEPTED, missing_facts=missing, kind=kind)
         if _vague(reading):
             return Classification(category, domain, DecisionKind.REJECTED, reason=RefusalReason.NO_CLEAR_FACTS)
@@ -230,17 +233,18 @@ def _safety_risk(reading: Reading) -> bool:
     (`lexicon.HAZARD`: a vehicle part, a load, a road or bridge, a vessel, safety gear or the
     person at the wheel × broken, leaking, cracked, missing, locked, asleep, drunk …; explicit
     risk words) or more people on board than the seats it names (`lexicon.over_capacity`). The
-    structural reading counts where the message is about transport at all, and not when it is
-    another hotline's service (a railway crossing's barrier is the railway's, 第三条). Not a
+    structural reading counts where the message is about transport at all. Neither counts for
+    another hotline's business with no transport-department service in it (a railway crossing's
+    barrier is the railway's, a private car's near miss at a red light the police's, 第三条). Not a
     question about rules or penalties, nor a threat (`lexicon.URGENT_NOT`), nor another body's
     business with nothing of transport in it (a gas pipe at home, 第十九条(一))."""
     if reading.has("urgent_not") or (reading.has("other_services") and not reading.has("conveyance")):
         return False
     if _not_now(reading):
         return False
-    if reading.has("urgent"):
-        return True
-    if not (reading.has("hazard") or reading.has("over_capacity")) or not reading.has("conveyance"):
+    if not (reading.has("urgent") or reading.has("hazard") or reading.has("over_capacity")):
+        return False
+    if not reading.has("urgent") and not reading.has("conveyance"):
         return False
     return reading.any("kind:") or not reading.any("redirect:")
 
@@ -263,14 +267,17 @@ def _model_urgent_fits(reading: Reading) -> bool:
 
 
 def _refusal_or_redirect(
-    reading: Reading, kind: ComplaintKind, given: set[Fact]
+    reading: Reading, kind: ComplaintKind, given: set[Fact], actions: dict[str, float]
 ) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
+    if reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}") and lexicon.DISCLOSURE.search(reading.text):
+        # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三)).
+        return RefusalReason.LEGAL_PROCEDURE, None
     for reason in lexicon.REFUSAL:
         if reading.has(f"refusal:{reason}"):
             return reason, None
         if reason is RefusalReason.PUBLIC_ORDER and _pure_abuse(reading, kind, given):
             return reason, None
-    redirect = _other_hotline(reading)
+    redirect = _other_hotline(reading, actions)
     if redirect is not None:
         return None, redirect
     if _out_of_scope(reading):
@@ -281,7 +288,7 @@ def _refusal_or_redirect(
 def _pure_abuse(reading: Reading, kind: ComplaintKind, given: set[Fact]) -> bool:
     """Abuse of the operator with no matter in it (第十九条(六)); an angry complaint that tells of a
     wrong or names something is a complaint."""
-    return reading.has("abuse") and not reading.has("wrong") and not fact_rules.actionable(kind, given)
+    return reading.has("abuse") and not reading.has("wrong") and not fact_rules.actionable(given)
 
 
 def _from_action(action: str, reading: Reading) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
@@ -299,12 +306,16 @@ def _from_action(action: str, reading: Reading) -> tuple[RefusalReason | None, R
     return None, RedirectTarget(value)
 
 
-def _other_hotline(reading: Reading) -> RedirectTarget | None:
+def _other_hotline(reading: Reading, actions: dict[str, float]) -> RedirectTarget | None:
     """Another hotline's business, unless a transport-department service is what it is about (a
-    bus to the railway station is ours); the police's own words go to 122 whatever the vehicle."""
+    bus to the railway station is ours); the police's own words go to 122 whatever the vehicle.
+    Where both are named (a late train, and the metro had stopped by then), the model, which has
+    read how the team told the two apart, decides (`OTHER_HOTLINE_OVER_OURS`)."""
     ours = reading.any("kind:")
     for target in lexicon.REDIRECT:
-        if reading.has(f"redirect:{target}") and not ours:
+        if reading.has(f"redirect:{target}") and (
+            not ours or actions.get(f"redirected:{target}", 0.0) >= OTHER_HOTLINE_OVER_OURS
+        ):
             return target
     if reading.has("traffic_police_only") and not reading.has("our_enforcement"):
         return RedirectTarget.TRAFFIC_POLICE

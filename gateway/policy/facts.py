@@ -44,10 +44,6 @@ NEEDED: dict[ComplaintKind, tuple[Fact, ...]] = {
     ComplaintKind.OTHER: (Fact.OBJECT, Fact.TIME, Fact.PLACE),
 }
 
-# The fact that identifies the object of each kind: without it (and without anything else that
-# could be acted on) a complaint gets a question instead of a ticket.
-IDENTIFYING: dict[ComplaintKind, Fact] = {kind: facts[0] for kind, facts in NEEDED.items()}
-
 # A company, ship or plate also identifies the object of an "other" complaint.
 _OBJECTS = (Fact.PLATE, Fact.LINE, Fact.SHIP, Fact.COMPANY)
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
@@ -126,10 +122,10 @@ _GENERIC_PLACE = re.compile(
 # Words ending in a place word that are no place: 绕路 (a detour), 一路 (all the way), 修路 …
 _NO_PLACE = re.compile(r"(?:绕|近|远|走|一|半|上|顺|带|让|问|赶|修|封|过|拦|堵|线|迷|找|认|开)路$")
 _COMPANY_WORD = re.compile(
-    r"驾校|驾驶培训学校|驾培|公司|集团|汽修厂?|汽修店|修理厂|维修厂|4s店|客运站|汽车站|车站|物流|货运站|运输队|车行(?!业|驶|人|道|李|程|为)|(?<!沉船)(?<!船舶)打捞(?!局|作业|队|船|上来|起来)(?:公司)?|(?<!出)租车行?|租赁|出行"
+    r"驾校|驾驶培训学校|驾培|公司|集团|汽修厂?|汽修店|修理厂|维修厂|4s店|客运站|客运中心|客运枢纽|汽车总站|汽车站|车站|物流|货运站|运输队|车行(?!业|驶|人|道|李|程|为)|(?<!沉船)(?<!船舶)打捞(?!局|作业|队|船|上来|起来)(?:公司)?|(?<!出)租车行?|租赁|出行"
 )
 _GENERIC_COMPANY = re.compile(
-    r"(?:物流|租车|运输|公交|打捞|船|长途|出租车|网约车|客运|货运|快递|汽修厂?|汽修店|修理厂|维修厂|修车店?|维修|搬家|驾校|驾培|汽车站|客运站|车站|货运站|运输队|车行|公司|集团|4s店"
+    r"(?:物流|租车|运输|公交|打捞|船|长途|出租车|网约车|客运|货运|快递|汽修厂?|汽修店|修理厂|维修厂|修车店?|维修|搬家|驾校|驾培|汽车站|客运站|客运中心|客运枢纽|汽车总站|车站|货运站|运输队|车行|公司|集团|4s店"
     r"|平台|这家|那家|一家|我们|你们|他们|咱们|这个|那个|一个|什么)$"
 )
 # A company named after its word: 公司叫海通打捞, 驾校名字叫阳光.
@@ -185,20 +181,24 @@ def present(text: str) -> set[Fact]:
     return found
 
 
+# A coach is traced by its plate or by the station or company that runs it (宜昌汽车客运中心的班车).
+_STANDS_FOR: dict[ComplaintKind, dict[Fact, Fact]] = {ComplaintKind.COACH: {Fact.COMPANY: Fact.PLATE}}
+
+
 def missing(kind: ComplaintKind, given: set[Fact]) -> tuple[Fact, ...]:
     """The facts `kind` needs that are not in `given`, in the order of `NEEDED`."""
-    return tuple(fact for fact in NEEDED[kind] if fact not in given)
+    stands_for = _STANDS_FOR.get(kind, {})
+    have = given | {stands_for[fact] for fact in given if fact in stands_for}
+    return tuple(fact for fact in NEEDED[kind] if fact not in have)
 
 
-def actionable(kind: ComplaintKind, given: set[Fact]) -> bool:
-    """Does the complaint name something that could be acted on? Its kind's identifying fact, or,
-    short of it, any object, time or place (a late bus "this morning at the People's Road stop"
-    can be traced; "the bus is always late" cannot)."""
-    if IDENTIFYING[kind] in given:
-        return True
-    return bool(given.intersection((*_OBJECTS, Fact.PLACE)) and Fact.TIME in given) or bool(
-        given.intersection(_OBJECTS)
-    )
+def actionable(given: set[Fact]) -> bool:
+    """Does the complaint name anything that could be acted on — a plate, order number, line, ship,
+    company, authority, time or place (the issue and the labelling guide: needs_info is for a
+    complaint that names none of them)? "The bus driver swore at me yesterday" can be traced with
+    the operator's call back for the rest; "the bus is always late" cannot. What is still missing
+    is listed per kind (`missing`)."""
+    return bool(given)
 
 
 __all__ = ["FACT_LABELS", "NEEDED", "ComplaintKind", "Fact", "actionable", "missing", "present"]

@@ -57,6 +57,7 @@ from gateway.policy.lexicon_domain import (
 )
 from gateway.policy.lexicon_refusal import (
     ABUSE,
+    DISCLOSURE,
     OTHER_SERVICES,
     OTHER_SERVICES_ANYWAY,
     OUR_ENFORCEMENT,
@@ -75,6 +76,7 @@ __all__ = [
     "CONVEYANCE",
     "CRY",
     "DANGER_NOT",
+    "DISCLOSURE",
     "DOMAIN_ORDER",
     "DOMAIN_WORDS",
     "EMERGENCY",

@@ -469,9 +469,11 @@ async def test_the_policy_decides_what_the_form_page_says(client: Client, redis_
     assert status == 200, html
     assert "无法受理" not in html
     assert "12305" in html
-    # A complaint without facts: the page lists what is missing, in Chinese.
+    # A complaint without facts (no place, no time in the form either): the page lists what is
+    # missing, in Chinese.
     status, html, _ = await _submit(
-        client, {"category": "complaint", "description": "公交车司机开得太猛了，急刹车差点把我摔倒", "place": ""}
+        client,
+        {"category": "complaint", "description": "公交车司机开得太猛了，急刹车差点把我摔倒", "place": "", "occurred_at": ""},
     )
     assert status == 200, html
     assert "还需要您补充" in html
