@@ -84,6 +84,12 @@ _DANGER_ACTIONS = {
 VAGUE_MAX_CHARS = 40
 _BLANK = re.compile(r"[\s\W_]*")
 _PUBLIC_ORDER = f"refusal:{RefusalReason.PUBLIC_ORDER}"
+_NO_CLEAR_FACTS = f"rejected:{RefusalReason.NO_CLEAR_FACTS}"
+# A complaint that names nothing is refused as having no facts (第十九条(二)) rather than asked for
+# them when the model is at least this sure it tells nothing either (都是骗子 一个比一个会装).
+NO_FACTS_SURE = 0.5
+# Refused as another channel's only when the citizen has taken it, or means to (`lexicon.PROCEDURE_NOT`).
+_PROCEDURES = (RefusalReason.LEGAL_PROCEDURE, RefusalReason.PETITION_CHANNEL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +162,7 @@ class Classifier:
         missing = fact_rules.missing(kind, given)
         if fact_rules.actionable(given) and not _at_everyone(reading, kind, given):
             return Classification(category, domain, DecisionKind.ACCEPTED, missing_facts=missing, kind=kind)
-        if _vague(reading):
+        if _vague(reading) or predicted["action"].get(_NO_CLEAR_FACTS, 0.0) >= NO_FACTS_SURE:
             return Classification(category, domain, DecisionKind.REJECTED, reason=RefusalReason.NO_CLEAR_FACTS)
         decision = DecisionKind.NEEDS_INFO if interactive else DecisionKind.ACCEPTED
         return Classification(category, domain, decision, missing_facts=missing, kind=kind)
@@ -273,6 +279,8 @@ def _refusal_or_redirect(
         # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三)).
         return RefusalReason.LEGAL_PROCEDURE, None
     for reason in lexicon.REFUSAL:
+        if reason in _PROCEDURES and reading.has("procedure_not"):
+            continue
         if reading.has(f"refusal:{reason}"):
             return reason, None
         if reason is RefusalReason.PUBLIC_ORDER and _pure_abuse(reading, kind, given):
@@ -300,7 +308,10 @@ def _from_action(action: str, reading: Reading) -> tuple[RefusalReason | None, R
         return None  # danger now had its turn first (1), with its own conditions
     if kind == "rejected":
         reason = RefusalReason(value)
-        if reason is RefusalReason.NO_CLEAR_FACTS or (reason is RefusalReason.OUT_OF_SCOPE and _transport(reading)):
+        out_of_scope = reason is RefusalReason.OUT_OF_SCOPE
+        if reason is RefusalReason.NO_CLEAR_FACTS or (
+            out_of_scope and _transport(reading) and not reading.has("other_services")
+        ):
             return None
         return reason, None
     return None, RedirectTarget(value)

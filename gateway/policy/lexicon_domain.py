@@ -17,7 +17,7 @@ from gateway.policy.lexicon_base import alt, words
 # Each word weighs one; a domain wins on the sum (ties: the first in this order).
 DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
     Domain.URBAN_TRANSIT: words(
-        r"出租车 出租 的士 的哥 打车 打的 计程车 网约车 滴滴 快车 专车 顺风车 拼车 花小猪 高德打车 曹操 t3 公交 公车 公交车 巴士 "
+        r"出租车 出租 的士 的哥 打车 打的 计程车 网约车 滴滴 快车 专车 顺风车 拼车 花小猪 高德打车 曹操 t3(?:出行|打车|约车) 公交 公车 公交车 巴士 "
         r"公共汽车 线路 \d+路 几路(?:车|公交)? 站台 地铁 轻轨 \d+号线 有轨电车 brt 共享单车 单车 哈啰 租车 汽车租赁 司机 师傅 刷卡 投币 乘车码 公交卡 "
         r"一卡通 老年卡 爱心卡 学生卡 末班车 首班车 到站 报站 甩站 绕路 拒载 打表 计价器"
     ),
@@ -93,8 +93,10 @@ NO_MATTER = words(
 # Listed first: on a tie the earlier kind wins. "other" is the authorities and the rescue services,
 # complained about as such (a 海事 officer, a window clerk, a rescue boat): who, when, where.
 KIND_WORDS = {
-    "other": words(r"海事 执法 救助船 搜救 路政 交通局 运管 船员证 打捞 12395 值班电话"),
-    "taxi": words(r"出租 的士 的哥 打车 打的 计程车 网约车 滴滴 快车 专车 顺风车 拼车 花小猪 高德 曹操 t3 黑车 摩的"),
+    "other": words(r"海事 (?<!交警)执法 救助船 搜救 路政 交通局 运管 船员证 打捞 12395 值班电话"),
+    "taxi": words(
+        r"出租 的士 的哥 打车 打的 计程车 网约车 滴滴 快车 专车 顺风车 拼车 花小猪 高德 曹操 t3(?:出行|打车|约车) 黑车 摩的"
+    ),
     "bus": words(r"公交 公车 巴士 公共汽车 地铁 轻轨 号线 有轨电车 brt 末班车 首班车 老年卡 机场线"),
     "coach": words(r"大巴 客车 中巴 长途 客运(?!站) 班车 旅游车 包车 校车 卧铺(?!票)"),
     "ship": words(r"船 轮渡 渡轮 渡口 客轮 快艇 游艇 客滚 码头 航道"),

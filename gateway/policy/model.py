@@ -75,6 +75,7 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "traffic_police_only": lexicon.TRAFFIC_POLICE_ONLY,
         "our_enforcement": lexicon.OUR_ENFORCEMENT,
         "no_matter": lexicon.NO_MATTER,
+        "procedure_not": lexicon.PROCEDURE_NOT,
     }
     signals.update({f"refusal:{reason}": pattern for reason, pattern in lexicon.REFUSAL.items()})
     signals.update({f"domain:{domain}": pattern for domain, pattern in lexicon.DOMAIN_WORDS.items()})
