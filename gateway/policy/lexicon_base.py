@@ -12,7 +12,24 @@ import re
 
 def words(text: str) -> re.Pattern[str]:
     """A pattern from whitespace-separated alternatives (each may itself be a regex)."""
-    return re.compile("|".join(text.split()))
+    return either(*text.split())
+
+
+def either(*alternatives: str) -> re.Pattern[str]:
+    """A pattern matching where any of `alternatives` (each a regex) matches. The alternatives are
+    remembered (`alternatives`): `gateway.policy.prefilter` searches only those whose words are in
+    a text."""
+    pattern = re.compile("|".join(alternatives))
+    _ALTERNATIVES[pattern.pattern] = alternatives
+    return pattern
+
+
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {}
+
+
+def alternatives(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The alternatives `pattern` was built from by `either` or `words`; itself, whole, otherwise."""
+    return _ALTERNATIVES.get(pattern.pattern, (pattern.pattern,))
 
 
 def alt(text: str) -> str:

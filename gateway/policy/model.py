@@ -108,7 +108,7 @@ class Reading:
 
 def read(text: str) -> Reading:
     """The lexicon signals and the facts of a normalised text."""
-    found = {name for name in _PREFILTER.candidates(text) if _SIGNALS[name].search(text)}
+    found = _PREFILTER.matches(text)
     if "urgent_defused" not in found and lexicon.FEELING.search(text) and lexicon.URGENT_FEELING.search(text):
         found.add("urgent_defused")
     if lexicon.over_capacity(text):
