@@ -190,7 +190,7 @@ def _category(probabilities: dict[str, float], hint: Category | None, reading: R
     best = Category(label)
     if hint is not None:
         overruled = best is not hint and p >= HINT_OVERRULED_AT and not _supports(hint, reading)
-        return best if overruled else hint
+        return best if overruled and _says(best, reading, narrative) else hint
     if reading.has("suggestion_lead") or reading.has("proposes"):
         return Category.SUGGESTION
     grievance = reading.has("grievance")
@@ -204,6 +204,17 @@ def _category(probabilities: dict[str, float], hint: Category | None, reading: R
         if reading.has("suggestion") and not reading.has("wrong"):
             return Category.SUGGESTION
     return best
+
+
+def _says(category: Category, reading: Reading, narrative: bool) -> bool:
+    """Does the wording itself say `category` — a grievance or a story of a wrong, a question, a
+    proposal? Only then may the model overrule the category a citizen ticked: a message that says
+    none of them (关于公交站牌的事) keeps the citizen's choice, however sure the model is."""
+    if category is Category.COMPLAINT:
+        return narrative or reading.has("grievance") or reading.has("wrong") or reading.has("complaint")
+    if category is Category.INQUIRY:
+        return reading.has("question") or reading.has("asks") or reading.has("inquires")
+    return reading.has("suggestion") or reading.has("suggestion_lead") or reading.has("proposes")
 
 
 def _supports(category: Category, reading: Reading) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from domain import RedirectTarget, RefusalReason
-from gateway.policy.lexicon_base import ASK, OTHER_PERSON, PERSONAL_DATA, alt, words
+from gateway.policy.lexicon_base import ASK, OTHER_PERSON, PERSONAL_DATA, alt, alternatives, either, words
+from gateway.policy.places import city_names
 
 _EVADE = alt("躲 逃 避开 绕开 绕过 应付 蒙混 糊弄 骗过 对付 瞒过 逃过 逃避")
 _ENFORCEMENT = alt(
@@ -125,16 +126,21 @@ TRAFFIC_POLICE_ONLY = words(
 )
 # The transport department's own enforcement: its fines and tickets are ours (治超站开的罚单).
 OUR_ENFORCEMENT = words(r"治超 超限检测 路政 运管 交通执法 交通综合执法 执法大队 交通局 交通运输局")
+# Trains, their tickets, seats, staff and numbers; the railway station's own services.
+_RAILWAY_WORDS = words(
+    r"12306 火车票 高铁票 动车票 车票.{0,4}(?:火车|高铁|动车) 火车(?![东西南北]?站) 高铁(?![东西南北]?站) (?<![电机])动车(?![东西南北]?站) 铁路 列车 绿皮车 硬座 硬卧 软卧 卧铺票 "
+    r"(?:通|修|建|开通|开)(?:个|条|一条)?(?:高铁|铁路|火车|动车) (?:火车|高铁|动车)站台 车上补票 补(?:卧|票).{0,4}(?:车厢|列车) 站票 无座 二等座 一等座 商务座 复兴号 和谐号 [gdkzt]字头 乘务员.{0,4}(?:列车|火车|高铁) 列车员 乘警 "
+    r"候补(?:购票|订单|车票|票)? 学生票 优惠区间 检票口 站台票 改签(?:火车|高铁) 抢票 铁路局 国铁 "
+    r"(?:火车|高铁|动车)站.{0,10}(?:进站|出站|安检|候车|检票|站台|晚点|退票|改签|售票|取票) (?:火车|高铁|动车)站(?:里面|里头|内) "
+    r"(?<!汽车)(?<!客运)(?<!公交)(?<!地铁)[东西南北]站.{0,6}(?:进站|安检|候车室|检票) "
+    r"(?<![a-z0-9])[gdkzt]\d{1,4}次 (?<![a-z0-9])[gdkzct]\d{1,4}\s*(?=晚点|列车|车次|第\s*\d+\s*(?:节|号)?车厢|\d+\s*(?:节|号)?车厢)"
+)
+# A railway station is named after its city (广州南站, 北京西站, 乌鲁木齐站): the cities of jionlp's
+# administrative divisions, each with an optional direction (a bus or metro stop is 人民路站).
+_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in city_names())
 # Read in this order, the first that fits wins: a courier's tricycle running a red light is 122's.
 REDIRECT: dict[RedirectTarget, re.Pattern[str]] = {
-    RedirectTarget.RAILWAY: words(
-        r"12306 火车票 高铁票 动车票 车票.{0,4}(?:火车|高铁|动车) 火车(?![东西南北]?站) 高铁(?![东西南北]?站) (?<![电机])动车(?![东西南北]?站) 铁路 列车 绿皮车 硬座 硬卧 软卧 卧铺票 "
-        r"(?:通|修|建|开通|开)(?:个|条|一条)?(?:高铁|铁路|火车|动车) (?:火车|高铁|动车)站台 车上补票 补(?:卧|票).{0,4}(?:车厢|列车) 站票 无座 二等座 一等座 商务座 复兴号 和谐号 [gdkzt]字头 乘务员.{0,4}(?:列车|火车|高铁) 列车员 乘警 "
-        r"候补(?:购票|订单|车票|票)? 学生票 优惠区间 检票口 站台票 改签(?:火车|高铁) 抢票 铁路局 国铁 "
-        r"(?:火车|高铁|动车)站.{0,10}(?:进站|出站|安检|候车|检票|站台|晚点|退票|改签|售票|取票) (?:火车|高铁|动车)站(?:里面|里头|内) "
-        r"(?<!汽车)(?<!客运)(?<!公交)(?<!地铁)[东西南北]站.{0,6}(?:进站|安检|候车室|检票) "
-        r"(?<![a-z0-9])[gdkzt]\d{1,4}次 (?<![a-z0-9])[gdkzct]\d{1,4}\s*(?=晚点|列车|车次|第\s*\d+\s*(?:节|号)?车厢|\d+\s*(?:节|号)?车厢)"
-    ),
+    RedirectTarget.RAILWAY: either(*_RAILWAY_STATIONS, *alternatives(_RAILWAY_WORDS)),
     RedirectTarget.CIVIL_AVIATION: words(
         r"12326 航班 飞机 机票 航空 航司 登机 值机 托运行李 行李额 行李转盘 转盘 等行李 民航 地勤 远机位 廊桥 航站楼 "
         r"机场(?!大巴|巴士|线|快线|专线|高速|路|公交|地铁|出租|附近|停车) 摆渡车.{0,10}(?:机|舱) 空姐 空乘 经济舱 头等舱 无人机 充电宝.{0,8}(?:托运|安检|登机) (?:液体|\d+毫升|[一二三四五六七八九十百]+毫升).{0,8}(?:安检|不让带|扔|没收) 安检.{0,10}(?:毫升|液体) "

@@ -34,6 +34,7 @@ Names are not unique and many are ordinary words, hence these rules (tested in
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import threading
@@ -298,9 +299,22 @@ _DEFAULT: list[PlaceIndex] = []
 _DEFAULT_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=1)
+def default_rows() -> tuple[tuple[int, str, str, str], ...]:
+    """jionlp's regions (`read_location_rows`), read once per process."""
+    return tuple(read_location_rows(jionlp_location_file()))
+
+
 def default_places() -> PlaceIndex:
     """The process's index over jionlp's data, built on first use."""
     with _DEFAULT_LOCK:
         if not _DEFAULT:
-            _DEFAULT.append(PlaceIndex(read_location_rows(jionlp_location_file())))
+            _DEFAULT.append(PlaceIndex(default_rows()))
         return _DEFAULT[0]
+
+
+def city_names() -> tuple[str, ...]:
+    """The short names of the prefecture-level cities (广州, 乌鲁木齐, 恩施 …), as the text normaliser
+    writes them: what a railway station is named after (广州南站, 北京西站)."""
+    names = {alias for depth, _, _, aliases in default_rows() if depth == 1 for alias in aliases.split("/")}
+    return tuple(sorted(name for name in _normalize_all(sorted(names)) if len(name) >= 2))
