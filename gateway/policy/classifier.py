@@ -237,7 +237,7 @@ def _danger_now(reading: Reading, risk: bool) -> RedirectTarget | None:
     cry = reading.has("cry") and not risk and not reading.has("question")
     if (reading.has("water_distress") or cry) and reading.has("water"):
         return RedirectTarget.WATER_DISTRESS
-    if reading.has("emergency") or cry:
+    if (reading.has("emergency") and not reading.has("fire_not")) or cry:
         return RedirectTarget.EMERGENCY
     if reading.has("expressway") and reading.has("highway_rescue"):
         return RedirectTarget.HIGHWAY_RESCUE

@@ -57,6 +57,7 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "urgent_past": lexicon.URGENT_PAST,
         "urgent_now": lexicon.URGENT_NOW,
         "danger_not": lexicon.DANGER_NOT,
+        "fire_not": lexicon.FIRE_NOT,
         "abuse": lexicon.ABUSE,
         "wrong": lexicon.WRONG,
         "grievance": lexicon.GRIEVANCE,
