@@ -121,7 +121,7 @@ _PROVINCE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # The police's business whatever vehicle it concerns: a speed camera, penalty points, a licence
 # (not a fine by our own enforcement: `OUR_ENFORCEMENT`).
 TRAFFIC_POLICE_ONLY = words(
-    r"测速 抓拍 电子眼 被拍(?:了)? 黄灯 12123 交管 增驾 (?:驾照|驾驶证)[^。]{0,6}(?:丢|考|换|补|体检) 换驾照 车牌[^。]{0,6}(?:丢|被偷|补) 号牌 选号 过户 盲道上 (?:红绿灯|信号灯)[^。]{0,4}(?:坏|不亮|黄闪) 喝(?:多|醉)了 事故认定 责任认定 肇事逃逸 撞了.{0,6}(?:跑了|逃了|逃逸) 进京证 临时牌照 临牌 扣满.{0,3}分 满分学习 [\u4e00-\u9fa5]{1,3}国驾照 (?:车|我车)[^。]{0,6}被拖走 公交车道[^。]{0,6}(?:被)?(?:占|停) 扣(?:了)?\d+分 扣(?:了)?[一二三四五六七八九十两几]+分 扣分 罚单 贴条 违章记录 违法记录 限行 限号 炸街 "
+    r"测速 抓拍 电子眼 被拍(?:了)? 黄灯 12123 交管 增驾 (?:驾照|驾驶证)[^。]{0,10}(?:丢|考|换|补|体检) 换驾照 车牌[^。]{0,6}(?:丢|被.{0,2}偷|补) 乱停 号牌 选号 过户 盲道上 (?:红绿灯|信号灯)[^。]{0,4}(?:坏|不亮|黄闪) 喝(?:多|醉)了 事故认定 责任认定 肇事逃逸 撞了.{0,6}(?:跑了|逃了|逃逸) 进京证 临时牌照 临牌 扣满.{0,3}分 满分学习 [\u4e00-\u9fa5]{1,3}国驾照 (?:车|我车)[^。]{0,6}被拖走 公交车道[^。]{0,6}(?:被)?(?:占|停) 扣(?:了)?\d+分 扣(?:了)?[一二三四五六七八九十两几]+分 扣分 罚单 贴条 违章记录 违法记录 限行 限号 炸街 "
     r"驾照(?:.{0,4}(?:补|换|年审|审验|到期|吊销|暂扣|满分|扣)) 驾驶证(?:.{0,4}(?:补|换|年审|审验|到期|吊销|暂扣|满分|扣))"
 )
 # The transport department's own enforcement: its fines and tickets are ours (治超站开的罚单).
@@ -137,16 +137,22 @@ _RAILWAY_WORDS = words(
 )
 # A railway station is named after its city (广州南站, 北京西站, 乌鲁木齐站): the cities of jionlp's
 # administrative divisions, each with an optional direction (a bus or metro stop is 人民路站).
-_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in city_names())
+_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in city_names()) + tuple(
+    rf"{city}[东西南北](?:站)?(?:到|至|开往)" for city in city_names()
+)
+# Flights, airlines, airports' own services.
+_AVIATION_WORDS = words(
+    r"12326 航班 飞机 转机 客舱 充电宝.{0,10}(?:带上|登机|上飞机|容量|毫安) 边检 备降 流量控制 选座 廉航 托运(?:的)?(?:宠物|行李|一只|猫|狗) 机票 航空 航司 登机 值机 托运行李 行李额 行李转盘 转盘 等行李 民航 地勤 远机位 廊桥 航站楼 "
+    r"机场(?!大巴|巴士|线|快线|专线|高速|路|公交|地铁|出租|附近|停车) 摆渡车.{0,10}(?:机|舱) 空姐 空乘 经济舱 头等舱 无人机 充电宝.{0,8}(?:托运|安检|登机) (?:液体|\d+毫升|[一二三四五六七八九十百]+毫升).{0,8}(?:安检|不让带|扔|没收) 安检.{0,10}(?:毫升|液体) "
+    r"(?:东航|南航|国航|海航|春秋|吉祥|川航|厦航|深航|山航|国泰) "
+    rf"(?<![a-z0-9{_PROVINCE}]){_AIRLINE_CODE}\d{{3,4}}(?!\d)"
+)
+# A flight is named by where it flies to (深圳飞成都, 重庆飞拉萨的那趟).
+_FLIGHTS_TO = tuple(rf"飞(?:往|到)?{city}" for city in city_names())
 # Read in this order, the first that fits wins: a courier's tricycle running a red light is 122's.
 REDIRECT: dict[RedirectTarget, re.Pattern[str]] = {
     RedirectTarget.RAILWAY: either(*_RAILWAY_STATIONS, *alternatives(_RAILWAY_WORDS)),
-    RedirectTarget.CIVIL_AVIATION: words(
-        r"12326 航班 飞机 转机 客舱 边检 备降 流量控制 选座 廉航 托运(?:的)?(?:宠物|行李|一只|猫|狗) 机票 航空 航司 登机 值机 托运行李 行李额 行李转盘 转盘 等行李 民航 地勤 远机位 廊桥 航站楼 "
-        r"机场(?!大巴|巴士|线|快线|专线|高速|路|公交|地铁|出租|附近|停车) 摆渡车.{0,10}(?:机|舱) 空姐 空乘 经济舱 头等舱 无人机 充电宝.{0,8}(?:托运|安检|登机) (?:液体|\d+毫升|[一二三四五六七八九十百]+毫升).{0,8}(?:安检|不让带|扔|没收) 安检.{0,10}(?:毫升|液体) "
-        r"(?:东航|南航|国航|海航|春秋|吉祥|川航|厦航|深航|山航|国泰) "
-        rf"(?<![a-z0-9{_PROVINCE}]){_AIRLINE_CODE}\d{{3,4}}(?!\d)"
-    ),
+    RedirectTarget.CIVIL_AVIATION: either(*_FLIGHTS_TO, *alternatives(_AVIATION_WORDS)),
     RedirectTarget.TRAFFIC_POLICE: words(
         r"违章 违法记录 罚单 贴条 扣分 记分 扣(?:了)?\d+分 扣(?:了)?[一二三四五六七八九十两几]+分 (?:外国|国外|境外|香港|澳门|台湾)驾照 停在马路上 双黄线 "
         r"驾驶证(?:.{0,4}(?:补|换|年审|审验|到期|吊销|暂扣|满分)) 驾照(?:.{0,4}(?:补|换|年审|审验|到期|吊销|暂扣|满分|扣)) "
@@ -155,7 +161,7 @@ REDIRECT: dict[RedirectTarget, re.Pattern[str]] = {
         r"刮蹭 私了 走保险 快处快赔 (?:红灯|绿灯|信号灯|红绿灯).{0,6}(?:太长|太短|时间|配时|秒|调长|调短) 炸街 改装车.{0,8}(?:轰|噪|吵|炸) 飙车 闯红灯 逆行 狂飙 电子眼 测速 抓拍 超速罚 超速被罚 拍照罚款 违停 乱停车 占道停车 限行 限号 尾号限 电动车上牌 摩托车上牌 实习期 122"
     ),
     RedirectTarget.POSTAL: words(
-        r"12305 快递 包裹 德邦 百世 宅急送 跨越速运 已揽收 揽收 运输中 派送中 待揽收 寄(?:行李|东西)回家 速运 速递 跑腿 闪送 同城配送 邮件 邮局 邮政 邮票 平信 挂号信 信件 邮寄 寄(?:封|个|了个|一封) 顺丰 圆通 中通 申通 韵达 极兔 ems 快件 "
+        r"12305 快递 包裹 京东物流 德邦 百世 宅急送 跨越速运 已揽收 揽收 运输中 派送中 待揽收 寄(?:行李|东西)回家 速运 速递 跑腿 闪送 同城配送 邮件 邮局 邮政 邮票 平信 挂号信 信件 邮寄 寄(?:封|个|了个|一封) 顺丰 圆通 中通 申通 韵达 极兔 ems 快件 "
         r"派件 揽件 丢件 寄丢 寄(?:出|的|过去|件|快) 保价 集邮 邮册 明信片 邮编 订(?:的)?报(?:刊|纸) 驿站 菜鸟 丰巢 快递柜 寄件 取件 收件 物流信息 运单号"
     ),
 }

@@ -129,9 +129,12 @@ def features(text: str, narrative: bool, reading: Reading | None = None) -> Coun
         grams.extend([chunk[i : i + 2] for i in range(len(chunk) - 1)])
         grams.extend([chunk[i : i + 3] for i in range(len(chunk) - 2)])
     counts.update(grams)
-    for name in reading.signals:
+    # Sorted: a set's order changes with the process's hash seed, and the order of the features is
+    # the order of a float sum (the vector's norm): the same text must weigh the same everywhere,
+    # or the model a build makes depends on the seed.
+    for name in sorted(reading.signals):
         counts["§" + name] += 1
-    for fact in reading.given:
+    for fact in sorted(reading.given):
         counts["§fact:" + fact] += 1
     if narrative:
         counts["§narrative"] += 1
