@@ -259,11 +259,8 @@ def _safety_risk(reading: Reading) -> bool:
         return False
     if _not_now(reading):
         return False
-    if not (reading.has("urgent") or reading.has("hazard") or reading.has("over_capacity")):
-        return False
-    if not reading.has("urgent") and not reading.has("conveyance"):
-        return False
-    return reading.any("kind:") or not reading.any("redirect:")
+    structural = (reading.has("hazard") or reading.has("over_capacity")) and reading.has("conveyance")
+    return (reading.has("urgent") or structural) and not _other_hotlines_only(reading)
 
 
 def _not_now(reading: Reading) -> bool:
@@ -280,7 +277,12 @@ def _model_urgent_fits(reading: Reading) -> bool:
     another hotline's business (a car speeding the wrong way is 122's)."""
     if _not_now(reading) or reading.has("suggestion_lead") or reading.has("suggestion"):
         return False
-    return reading.any("kind:") or not reading.any("redirect:")
+    return not _other_hotlines_only(reading)
+
+
+def _other_hotlines_only(reading: Reading) -> bool:
+    """Another hotline's words, and no transport-department service's (第三条): its business."""
+    return reading.any("redirect:") and not reading.any("kind:")
 
 
 def _refusal_or_redirect(

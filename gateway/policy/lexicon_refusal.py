@@ -137,8 +137,9 @@ _RAILWAY_WORDS = words(
 )
 # A railway station is named after its city (广州南站, 北京西站, 乌鲁木齐站): the cities of jionlp's
 # administrative divisions, each with an optional direction (a bus or metro stop is 人民路站).
-_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in city_names()) + tuple(
-    rf"{city}[东西南北](?:站)?(?:到|至|开往)" for city in city_names()
+_CITIES = city_names()
+_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in _CITIES) + tuple(
+    rf"{city}[东西南北](?:站)?(?:到|至|开往)" for city in _CITIES
 )
 # Flights, airlines, airports' own services.
 _AVIATION_WORDS = words(
@@ -148,7 +149,7 @@ _AVIATION_WORDS = words(
     rf"(?<![a-z0-9{_PROVINCE}]){_AIRLINE_CODE}\d{{3,4}}(?!\d)"
 )
 # A flight is named by where it flies to (深圳飞成都, 重庆飞拉萨的那趟).
-_FLIGHTS_TO = tuple(rf"飞(?:往|到)?{city}" for city in city_names())
+_FLIGHTS_TO = tuple(rf"飞(?:往|到)?{city}" for city in _CITIES)
 # Read in this order, the first that fits wins: a courier's tricycle running a red light is 122's.
 REDIRECT: dict[RedirectTarget, re.Pattern[str]] = {
     RedirectTarget.RAILWAY: either(*_RAILWAY_STATIONS, *alternatives(_RAILWAY_WORDS)),

@@ -62,7 +62,7 @@ def _needs(items: Sequence[tuple[Any, Any]]) -> Needs:
     """What a sequence of parsed items needs: its longest run of literal characters, or, if that
     is a single character, a branch's (or a group's) literals when every alternative has some."""
     best_run, run = "", ""
-    alternatives: list[Needs] = []
+    options: list[Needs] = []
     for op, value in items:
         if op is LITERAL:
             run += chr(value)
@@ -72,12 +72,12 @@ def _needs(items: Sequence[tuple[Any, Any]]) -> Needs:
         if op is BRANCH:
             branches = [_needs(list(branch)) for branch in value[1]]
             if all(branches):
-                alternatives.append(sorted({literal for branch in branches if branch for literal in branch}))
+                options.append(sorted({literal for branch in branches if branch for literal in branch}))
         elif op is SUBPATTERN:
-            alternatives.append(_needs(list(value[-1])))
+            options.append(_needs(list(value[-1])))
         elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT) and value[0] >= 1:
-            alternatives.append(_needs(list(value[2])))
-    candidates = [needs for needs in alternatives if needs]
+            options.append(_needs(list(value[2])))
+    candidates = [needs for needs in options if needs]
     if len(best_run) >= 2 or (best_run and not candidates):
         return [best_run]
     if candidates:
