@@ -75,6 +75,7 @@ URGENT_AT = 0.45
 # Another hotline's words beside a transport-department service's (第三条): redirected when the
 # model gives the redirect at least this.
 OTHER_HOTLINE_OVER_OURS = 0.45
+_AIR_OR_RAIL = frozenset({RedirectTarget.RAILWAY, RedirectTarget.CIVIL_AVIATION})
 _DANGER_ACTIONS = {
     "redirected:emergency": RedirectTarget.EMERGENCY,
     "redirected:water_distress": RedirectTarget.WATER_DISTRESS,
@@ -237,9 +238,12 @@ def _danger_now(reading: Reading, risk: bool) -> RedirectTarget | None:
     cry = reading.has("cry") and not risk and not reading.has("question")
     if (reading.has("water_distress") or cry) and reading.has("water"):
         return RedirectTarget.WATER_DISTRESS
+    stranded = reading.has("expressway") and reading.has("highway_rescue")
+    if stranded and reading.has("unhurt"):
+        return RedirectTarget.HIGHWAY_RESCUE  # a crash with nobody hurt: the tow's, not 120's
     if (reading.has("emergency") and not reading.has("fire_not")) or cry:
         return RedirectTarget.EMERGENCY
-    if reading.has("expressway") and reading.has("highway_rescue"):
+    if stranded:
         return RedirectTarget.HIGHWAY_RESCUE
     return None
 
@@ -288,7 +292,8 @@ def _other_hotlines_only(reading: Reading) -> bool:
 def _refusal_or_redirect(
     reading: Reading, kind: ComplaintKind, given: set[Fact], actions: dict[str, float]
 ) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
-    if reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}") and lexicon.DISCLOSURE.search(reading.text):
+    disclosure = lexicon.DISCLOSURE.search(reading.text)
+    if reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}") and disclosure and not reading.has("procedure_not"):
         # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三)).
         return RefusalReason.LEGAL_PROCEDURE, None
     for reason in lexicon.REFUSAL:
@@ -336,11 +341,18 @@ def _other_hotline(reading: Reading, actions: dict[str, float]) -> RedirectTarge
     Where both are named (a late train, and the metro had stopped by then), the model, which has
     read how the team told the two apart, decides (`OTHER_HOTLINE_OVER_OURS`)."""
     ours = reading.any("kind:")
-    for target in lexicon.REDIRECT:
-        if reading.has(f"redirect:{target}") and (
-            not ours or actions.get(f"redirected:{target}", 0.0) >= OTHER_HOTLINE_OVER_OURS
-        ):
-            return target
+    named = [
+        target
+        for target in lexicon.REDIRECT
+        if reading.has(f"redirect:{target}")
+        and (not ours or actions.get(f"redirected:{target}", 0.0) >= OTHER_HOTLINE_OVER_OURS)
+    ]
+    if set(named) >= _AIR_OR_RAIL:
+        # Both a flight's words and a train's (改签, 乘务员, 托运): the model, which has read how the
+        # team told the two apart, decides.
+        return max(_AIR_OR_RAIL, key=lambda target: actions.get(f"redirected:{target}", 0.0))
+    if named:
+        return named[0]  # the lexicon's order: a courier's tricycle through a red light is 122's
     if reading.has("traffic_police_only") and not reading.has("our_enforcement"):
         return RedirectTarget.TRAFFIC_POLICE
     return None

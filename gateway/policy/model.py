@@ -58,6 +58,7 @@ def _signals() -> dict[str, re.Pattern[str]]:
         "urgent_now": lexicon.URGENT_NOW,
         "danger_not": lexicon.DANGER_NOT,
         "fire_not": lexicon.FIRE_NOT,
+        "unhurt": lexicon.UNHURT,
         "abuse": lexicon.ABUSE,
         "wrong": lexicon.WRONG,
         "grievance": lexicon.GRIEVANCE,
