@@ -292,9 +292,10 @@ def _other_hotlines_only(reading: Reading) -> bool:
 def _refusal_or_redirect(
     reading: Reading, kind: ComplaintKind, given: set[Fact], actions: dict[str, float]
 ) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
-    disclosure = lexicon.DISCLOSURE.search(reading.text)
+    disclosure = lexicon.DISCLOSURE.search(reading.text) is not None
     if reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}") and disclosure and not reading.has("procedure_not"):
-        # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三)).
+        # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三));
+        # asking how to apply is a question like any other.
         return RefusalReason.LEGAL_PROCEDURE, None
     for reason in lexicon.REFUSAL:
         if reason in _PROCEDURES and reading.has("procedure_not"):

@@ -162,3 +162,39 @@ def test_facts_given_in_the_forms_own_fields_count(classifier: Classifier) -> No
     # The form's 发生时间 and 地点 fields: the bus can be traced from a stop and a time.
     c = classifier.classify(text, known=frozenset({Fact.TIME, Fact.PLACE}))
     assert (c.decision, c.missing_facts) == (DecisionKind.ACCEPTED, ("line",))
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        # expressways as drivers name them: by their two ends, or by a stake number
+        ("车在连霍线上没油了，开不走，停应急车道了", RedirectTarget.HIGHWAY_RESCUE),
+        ("K1287附近两个胎都瘪了，靠边停着，车上有老人", RedirectTarget.HIGHWAY_RESCUE),
+        # a crash with nobody hurt needs a tow, not an ambulance
+        ("绕城高速上追尾了，两台车都卡住了，人都没事，横在第二车道", RedirectTarget.HIGHWAY_RESCUE),
+        # a flight's 改签 is the airline's, though trains have 改签 too
+        ("CZ3456取消了，改签还要补差价，凭什么", RedirectTarget.CIVIL_AVIATION),
+        ("在登机口等了两个小时，说超售了让我们改下一班", RedirectTarget.CIVIL_AVIATION),
+        ("05车12F的座位上坐了别人，他说他也是这个号", RedirectTarget.RAILWAY),
+        ("说好到付18块，送到了要我给35，不给就拉回去", RedirectTarget.POSTAL),
+        ("早上在中山路跟一辆白色轿车剐蹭了，对方非说我全责", RedirectTarget.TRAFFIC_POLICE),
+    ],
+)
+def test_other_hotlines_matters_told_without_their_names(
+    classifier: Classifier, text: str, target: RedirectTarget
+) -> None:
+    c = classifier.classify(text)
+    assert (c.decision, c.redirect) == (DecisionKind.REDIRECTED, target)
+
+
+def test_a_car_that_will_not_move_is_no_collapse(classifier: Classifier) -> None:
+    """不动了 is a person's collapse only when a person is its subject."""
+    assert classifier.classify("G4 K1580附近没油了 车不动了").redirect is RedirectTarget.HIGHWAY_RESCUE
+    assert classifier.classify("公交车上一个老人突然不动了，叫也叫不应").redirect is RedirectTarget.EMERGENCY
+
+
+def test_asking_how_to_apply_for_disclosure_is_an_inquiry(classifier: Classifier) -> None:
+    asking = classifier.classify("想申请公开我们县城乡公交拿了多少补贴，请问具体怎么申请？网上还是书面？")
+    assert asking.decision is DecisionKind.ACCEPTED
+    applying = classifier.classify("我依申请公开，要求公开交通局与公交公司签订的补贴协议")
+    assert (applying.decision, applying.reason) == (DecisionKind.REJECTED, RefusalReason.LEGAL_PROCEDURE)
