@@ -292,8 +292,11 @@ def _other_hotlines_only(reading: Reading) -> bool:
 def _refusal_or_redirect(
     reading: Reading, kind: ComplaintKind, given: set[Fact], actions: dict[str, float]
 ) -> tuple[RefusalReason | None, RedirectTarget | None] | None:
-    disclosure = lexicon.DISCLOSURE.search(reading.text) is not None
-    if reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}") and disclosure and not reading.has("procedure_not"):
+    if (
+        reading.has(f"refusal:{RefusalReason.LEGAL_PROCEDURE}")
+        and not reading.has("procedure_not")
+        and lexicon.DISCLOSURE.search(reading.text)
+    ):
         # An application for disclosure (依申请公开) is one, whatever it asks to see (第十九条(三));
         # asking how to apply is a question like any other.
         return RefusalReason.LEGAL_PROCEDURE, None
@@ -350,8 +353,9 @@ def _other_hotline(reading: Reading, actions: dict[str, float]) -> RedirectTarge
     ]
     if set(named) >= _AIR_OR_RAIL:
         # Both a flight's words and a train's (改签, 乘务员, 托运): the model, which has read how the
-        # team told the two apart, decides.
-        return max(_AIR_OR_RAIL, key=lambda target: actions.get(f"redirected:{target}", 0.0))
+        # team told the two apart, decides; on a tie, the lexicon's order.
+        air_or_rail = [target for target in named if target in _AIR_OR_RAIL]
+        return max(air_or_rail, key=lambda target: actions.get(f"redirected:{target}", 0.0))
     if named:
         return named[0]  # the lexicon's order: a courier's tricycle through a red light is 122's
     if reading.has("traffic_police_only") and not reading.has("our_enforcement"):
