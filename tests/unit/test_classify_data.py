@@ -106,3 +106,25 @@ def test_no_message_is_in_both_splits() -> None:
     train = {str(row["text"]).strip() for _, row in rows("train")}
     shared = [number for number, row in rows("test") if str(row["text"]).strip() in train]
     assert not shared, f"test.jsonl lines also in train.jsonl: {shared}"
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)} or {text}
+
+
+def test_no_test_message_is_a_light_edit_of_a_train_message() -> None:
+    """A test message that differs from a train message by a word or two (快递员从来不送上门，直接扔驿站
+    against the same without the comma) measures memory, not generalisation: more than half of
+    their character triples shared is a light edit."""
+    train = [_trigrams(str(row["text"]).strip()) for _, row in rows("train")]
+    holding: dict[str, set[int]] = {}
+    for index, grams in enumerate(train):
+        for gram in grams:
+            holding.setdefault(gram, set()).add(index)
+    edits = []
+    for number, row in rows("test"):
+        grams = _trigrams(str(row["text"]).strip())
+        shared = Counter(index for gram in grams for index in holding.get(gram, ()))
+        if any(n / len(grams | train[index]) > 0.5 for index, n in shared.items()):
+            edits.append(number)
+    assert not edits, f"test.jsonl lines that are light edits of train.jsonl lines: {edits}"

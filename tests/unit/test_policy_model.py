@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 
 from gateway.policy.model import HEADS, LinearModel, load_shipped
-from gateway.policy.train import DEFAULT_DATA, build, same
+from gateway.policy.train import DEFAULT_DATA, build, same, texts_of
 
 
 def test_the_shipped_artifact_matches_its_source_data() -> None:
@@ -17,13 +17,16 @@ def test_the_shipped_artifact_matches_its_source_data() -> None:
     assert shipped.source_sha256 == hashlib.sha256(data).hexdigest(), (
         "tests/data/classify/train.jsonl changed: rebuild with python -m gateway.policy.train"
     )
-    assert same(build(data), shipped), "the shipped model is not what the data builds: python -m gateway.policy.train"
+    rebuilt = build(data)
+    assert same(rebuilt, shipped, texts_of(data)), "the shipped model is not what the data builds: rebuild it"
 
 
 def test_the_artifact_round_trips_and_holds_no_pickle() -> None:
     shipped = load_shipped()
     again = LinearModel.from_bytes(shipped.to_bytes())
-    assert same(shipped, again)
+    assert same(shipped, again, texts_of(DEFAULT_DATA.read_bytes())[:200])
+    for name in HEADS:
+        assert np.array_equal(shipped.heads[name].coef, again.heads[name].coef)
     with np.load(__import__("io").BytesIO(shipped.to_bytes()), allow_pickle=False) as stored:
         assert all(stored[name].dtype != object for name in stored.files)
 
@@ -64,3 +67,15 @@ def test_a_message_weighs_the_same_whatever_the_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(seen) == 1
+
+
+def test_a_model_that_says_otherwise_is_not_the_same() -> None:
+    shipped = load_shipped()
+    texts = texts_of(DEFAULT_DATA.read_bytes())[:200]
+    heads = dict(shipped.heads)
+    category = heads["category"]
+    skewed = category.coef.copy()
+    skewed[:, 0] += 0.5  # every feature leans a little more to the first category
+    heads["category"] = type(category)(category.classes, skewed, category.intercept)
+    other = LinearModel(shipped.vocabulary, shipped.idf, heads, shipped.source_sha256)
+    assert not same(other, shipped, texts)
