@@ -67,24 +67,18 @@ def default_menu() -> dict[str, MenuEntry]:
     metro), 2 道路运输 (coaches, freight, driving schools), 3 公路 (roads, tolls), 4 水路, 5 海事,
     6 救助打捞, 7 海上搜救. The centre's own menu replaces it (`HOTLINE_IVR_MENU`)."""
     categories = {"1": Category.INQUIRY, "2": Category.COMPLAINT, "3": Category.SUGGESTION}
-    domains = dict(
-        zip(
-            "1234567",
-            (
-                Domain.URBAN_TRANSIT,
-                Domain.ROAD_TRANSPORT,
-                Domain.HIGHWAY,
-                Domain.WATERWAY,
-                Domain.MARITIME,
-                Domain.SALVAGE,
-                Domain.MARITIME_SAR,
-            ),
-            strict=True,
-        )
+    domains = (
+        Domain.URBAN_TRANSIT,
+        Domain.ROAD_TRANSPORT,
+        Domain.HIGHWAY,
+        Domain.WATERWAY,
+        Domain.MARITIME,
+        Domain.SALVAGE,
+        Domain.MARITIME_SAR,
     )
     menu = {key: MenuEntry(category=category) for key, category in categories.items()}
     for key, category in categories.items():
-        for sub, domain in domains.items():
+        for sub, domain in enumerate(domains, start=1):
             menu[f"{key}-{sub}"] = MenuEntry(category=category, domain=domain)
     return menu
 

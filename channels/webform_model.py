@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from domain import Category, Domain
-from normalizers.text import clean_text, is_cn_mobile, normalize_phone
+from normalizers.text import clean_text, is_cn_phone, normalize_phone
 from normalizers.time import now_shanghai, to_shanghai
 
 MAX_PHOTOS = 3
@@ -49,8 +49,6 @@ IMAGE_FORMATS: dict[str, ImageMime] = {
     "GIF": "image/gif",
 }
 
-# Mainland landlines with their area code: 010/02x + 8 digits, or 0xxx + 7–8 digits.
-_LANDLINE = re.compile(r"^(?:0(?:10|2\d)\d{8}|0[3-9]\d{2}\d{7,8})$")
 _DATETIME_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?$")
 
 ERROR_TYPE = "webform"
@@ -88,11 +86,6 @@ def sniff_image(data: bytes) -> ImageMime | None:
     if kind is None or width * height > MAX_PHOTO_PIXELS:
         return None
     return IMAGE_FORMATS.get(kind)
-
-
-def is_cn_phone(phone: str) -> bool:
-    """A normalised mainland mobile number or landline with area code."""
-    return is_cn_mobile(phone) or bool(_LANDLINE.match(phone))
 
 
 def _context(info: ValidationInfo, key: str, default: Any) -> Any:

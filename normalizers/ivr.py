@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from channels.ivr_model import IvrCall, MenuEntry
 from domain import Attachment, ChannelName, Citizen, Content, Intake, Recording, Source
-from normalizers.text import clean_optional, is_cn_mobile, normalize_phone
+from normalizers.text import clean_optional, is_cn_phone, normalize_phone
 from normalizers.time import to_shanghai
 
 AGENT_NOTES_HEADING = "【坐席记录】"
@@ -24,7 +24,7 @@ def ivr_call_to_intake(call: IvrCall, *, ivr_id: str, choice: MenuEntry) -> Inta
         channel=ChannelName.IVR,
         idempotency_key=f"{ivr_id}:{call.call_id}",
         received_at=to_shanghai(call.started_at),
-        citizen=Citizen(channel_user_id=caller, phone=caller if caller and _callable(caller) else None),
+        citizen=Citizen(channel_user_id=caller, phone=caller if caller and is_cn_phone(caller) else None),
         content=Content(
             text=call_text(call),
             attachments=((Attachment(kind="recording", url=str(recording.url)),) if recording is not None else ()),
@@ -43,15 +43,11 @@ def ivr_call_to_intake(call: IvrCall, *, ivr_id: str, choice: MenuEntry) -> Inta
 def call_text(call: IvrCall) -> str:
     """What the caller said (the transcript) and what the agent wrote down, one after the other.
     A recording with neither says so, for the operator who listens to it."""
-    parts = [text for text in (clean_optional(call.transcript),) if text]
+    transcript = clean_optional(call.transcript)
+    parts = [transcript] if transcript else []
     notes = clean_optional(call.agent_notes)
     if notes:
         parts.append(AGENT_NOTES_HEADING + notes)
     if not parts and call.recording is not None:
         parts.append(NO_TRANSCRIPT)
     return "\n".join(parts)
-
-
-def _callable(number: str) -> bool:
-    """A number the centre can call back: a mainland mobile or a fixed line with its area code."""
-    return is_cn_mobile(number) or (number.isdigit() and number.startswith("0") and 10 <= len(number) <= 12)

@@ -10,6 +10,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t\u3000]+\n")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Mainland landlines with their area code: 010/02x + 8 digits, or 0xxx + 7–8 digits.
+_CN_LANDLINE = re.compile(r"^(?:0(?:10|2\d)\d{8}|0[3-9]\d{2}\d{7,8})$")
 
 
 def clean_text(text: str) -> str:
@@ -45,3 +47,8 @@ def normalize_phone(phone: str | None) -> str | None:
 
 def is_cn_mobile(phone: str) -> bool:
     return bool(_CN_MOBILE.match(phone))
+
+
+def is_cn_phone(phone: str) -> bool:
+    """A normalised mainland mobile number or landline with area code: a number one can call back."""
+    return is_cn_mobile(phone) or bool(_CN_LANDLINE.match(phone))

@@ -76,8 +76,12 @@ def label(row: dict[str, Any], head: str) -> str | None:
 
 
 def build(data: bytes) -> LinearModel:
-    rows = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
-    return build_rows(rows, hashlib.sha256(data).hexdigest())
+    return build_rows(rows_of(data), hashlib.sha256(data).hexdigest())
+
+
+def rows_of(data: bytes) -> list[dict[str, Any]]:
+    """The labelled rows of a JSONL file's bytes."""
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
 
 
 def build_rows(rows: list[dict[str, Any]], source_sha256: str) -> LinearModel:
@@ -129,7 +133,7 @@ def build_rows(rows: list[dict[str, Any]], source_sha256: str) -> LinearModel:
 PROBABILITY_TOLERANCE = 0.03
 
 
-def same(a: LinearModel, b: LinearModel, texts: Iterable[str] = ()) -> bool:
+def same(a: LinearModel, b: LinearModel, texts: Iterable[str]) -> bool:
     """Do `a` and `b` come from the same data and features, and say the same of `texts` (each
     head's probabilities within `PROBABILITY_TOLERANCE`)?"""
     if a.source_sha256 != b.source_sha256 or a.vocabulary != b.vocabulary:
@@ -148,7 +152,7 @@ def same(a: LinearModel, b: LinearModel, texts: Iterable[str] = ()) -> bool:
 
 
 def texts_of(data: bytes) -> list[str]:
-    return [json.loads(line)["text"] for line in data.decode("utf-8").splitlines() if line.strip()]
+    return [row["text"] for row in rows_of(data)]
 
 
 def main(argv: list[str] | None = None) -> int:
