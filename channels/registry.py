@@ -6,11 +6,13 @@ Kept out of `channels/__init__.py`: normalizers import the channels' payload mod
 
 from channels.app import AppChannel
 from channels.base import Channel
+from channels.ivr import IvrChannel
 from channels.webform import WebFormChannel
 from channels.wechat import WeChatChannel
 
 REGISTRY: dict[str, type[Channel[object]]] = {
     AppChannel.name: AppChannel,  # type: ignore[dict-item]
+    IvrChannel.name: IvrChannel,  # type: ignore[dict-item]
     WebFormChannel.name: WebFormChannel,  # type: ignore[dict-item]
     WeChatChannel.name: WeChatChannel,  # type: ignore[dict-item]
 }

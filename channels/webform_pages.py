@@ -53,6 +53,7 @@ HEADLINES: dict[DecisionKind, str] = {
     DecisionKind.REJECTED: "无法受理",
     DecisionKind.REDIRECTED: "请联系其他热线",
     DecisionKind.NEEDS_INFO: "请补充信息",
+    DecisionKind.CALLBACK: "我们将回电",
 }
 
 

@@ -29,6 +29,7 @@ class DecisionKind(StrEnum):
     REJECTED = "rejected"  # 第十九条
     REDIRECTED = "redirected"  # 第三条: belongs to another hotline
     NEEDS_INFO = "needs_info"  # a complaint lacking the facts needed to act on it
+    CALLBACK = "callback"  # 第十六条: a call that ended before anyone heard the caller; call them back
 
 
 class RefusalReason(StrEnum):

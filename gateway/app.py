@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from channels import Channel, ChannelConfigError, ChannelServices
+from channels.ivr import IvrChannel
 from channels.registry import REGISTRY
 from channels.wechat import WeChatChannel
 from gateway import (
@@ -15,6 +16,7 @@ from gateway import (
     redis_clients,
     routes_admin,
     routes_channels,
+    routes_ivr,
     routes_kb,
     routes_ops,
     routes_webform,
@@ -23,6 +25,7 @@ from gateway import (
 from gateway.decide import Decider, KnowledgeBaseDecider
 from gateway.enqueue import BatchingEnqueuer
 from gateway.http import error_middleware_factory
+from gateway.ivr_flow import IvrFlow
 from gateway.kb.live import KbConfigError, LiveKnowledgeBase
 from gateway.kb.store import KbStore
 from gateway.pipeline import IntakePipeline
@@ -87,6 +90,8 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
         app.router.add_routes(routes_webform.routes)
     if "wechat" in settings.channels:
         app.router.add_routes(routes_wechat.routes)
+    if IvrChannel.name in settings.channels:
+        routes_ivr.add_routes(app)
     app.router.add_routes(routes_webform.file_routes)
     return app
 
@@ -141,6 +146,13 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     if isinstance(wechat, WeChatChannel):
         app[keys.WECHAT_FLOW] = WeChatFlow(
             channel=wechat, pipeline=app[keys.PIPELINE], redis=client, enqueuer=enqueuer, settings=settings
+        )
+    if IvrChannel.name in app[keys.CHANNELS]:
+        app[keys.IVR_FLOW] = IvrFlow(
+            pipeline=app[keys.PIPELINE],
+            dedupe=DedupeStore(client),
+            region_code=settings.region_code,
+            dedupe_ttl_s=settings.dedupe_ttl_s,
         )
     enqueuer.start()
     yield

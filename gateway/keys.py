@@ -9,6 +9,7 @@ from redis.asyncio import Redis as AsyncRedis
 from channels.base import Channel
 from gateway.decide import Decider
 from gateway.enqueue import BatchingEnqueuer
+from gateway.ivr_flow import IvrFlow
 from gateway.kb.live import LiveKnowledgeBase
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
@@ -31,3 +32,4 @@ TICKET_STORE = web.AppKey("ticket_store", TicketStore)
 WECHAT_FLOW = web.AppKey("wechat_flow", WeChatFlow)
 DECIDER = web.AppKey("decider", Decider)
 KB = web.AppKey("kb", LiveKnowledgeBase)
+IVR_FLOW = web.AppKey("ivr_flow", IvrFlow)

@@ -80,11 +80,18 @@ class IntakePipeline:
         self._forward_retry_schedule = forward_retry_schedule
 
     async def submit(
-        self, intake: Intake, *, extra: ExtraWrites | None = None, hold_needs_info_s: int | None = None
+        self,
+        intake: Intake,
+        *,
+        extra: ExtraWrites | None = None,
+        hold_needs_info_s: int | None = None,
+        decided: Decision | None = None,
     ) -> IntakeReply:
         """A new ticket. With `hold_needs_info_s`, a `needs_info` ticket is not forwarded at once:
-        its delivery is scheduled that much later, so an answer can still be merged in (`amend`)."""
-        return await self._once(intake, lambda key: self._accept(intake, key, extra, hold_needs_info_s))
+        its delivery is scheduled that much later, so an answer can still be merged in (`amend`).
+        `decided`: the channel already knows the outcome (a call that reached nobody is a
+        `callback`), so the decision step is skipped."""
+        return await self._once(intake, lambda key: self._accept(intake, key, extra, hold_needs_info_s, decided))
 
     async def supplement(
         self, intake: Intake, *, ticket_no: str, kind: SupplementKind, message: str, extra: Writes = NO_WRITES
@@ -132,9 +139,14 @@ class IntakePipeline:
             await asyncio.sleep(0.05)
 
     async def _accept(
-        self, intake: Intake, key: str, extra: ExtraWrites | None, hold_needs_info_s: int | None
+        self,
+        intake: Intake,
+        key: str,
+        extra: ExtraWrites | None,
+        hold_needs_info_s: int | None,
+        decided: Decision | None,
     ) -> IntakeReply:
-        decision = await self._decider.decide(intake)
+        decision = decided or await self._decider.decide(intake)
         ticket_no = await self._numbers.next(intake.received_at)
         event = _event(uuid.uuid4(), ticket_no, intake, decision)
         reply = build_reply(ticket_no, decision)

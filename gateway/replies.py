@@ -50,8 +50,12 @@ def _accepted_message(ticket_no: str, decision: Decision) -> str:
 
 def build_message(ticket_no: str, decision: Decision) -> str:
     kind = decision.decision
-    if kind is DecisionKind.ANSWERED and decision.answer is not None:
-        return decision.answer.text
+    if kind is DecisionKind.ANSWERED:
+        if decision.answer is not None:
+            return decision.answer.text
+        return f"来电已由坐席或自助语音服务当场答复（第十六条），已存档。工单号：{ticket_no}。"
+    if kind is DecisionKind.CALLBACK:
+        return f"来电未接通或未留言，热线将尽快回电（第十六条）。工单号：{ticket_no}。"
     if kind is DecisionKind.REJECTED and decision.reason is not None:
         reason = REFUSAL_TEXT[decision.reason]
         return f"很抱歉，{reason}，12328热线不予受理（第十九条）。工单号：{ticket_no}。"

@@ -56,6 +56,7 @@ DECISION_LABELS: dict[str, str] = {
     DecisionKind.REJECTED: "不予受理",
     DecisionKind.REDIRECTED: "转其他热线",
     DecisionKind.NEEDS_INFO: "需补充信息",
+    DecisionKind.CALLBACK: "待回电",
 }
 REASON_LABELS: dict[str, str] = {  # 第十九条 (一)–(六)
     RefusalReason.OUT_OF_SCOPE: "不属于交通运输部门职责范围（第十九条第一项）",

@@ -7,17 +7,23 @@ error that names the variable, never a silent `None` deep in a request.
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from channels.ivr_auth import MIN_TOKEN_CHARS
+from channels.ivr_model import MenuEntry, default_menu
 from queue_workers.settings import WorkerSettings
 
 MiB = 1024 * 1024
 # The knowledge base shipped with the product (package data).
 DEFAULT_KB_PATH = Path(__file__).parent / "kb" / "default_kb.jsonl"
+
+IVR_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+MENU_KEY = re.compile(r"[0-9*#](?:-[0-9*#]){0,15}")
 
 MenuAction = Literal["complaint", "inquiry", "suggestion", "progress", "help"]
 DEFAULT_WECHAT_MENU: dict[str, MenuAction] = {
@@ -95,6 +101,17 @@ class Settings(WorkerSettings):
         default_factory=lambda: dict(DEFAULT_WECHAT_MENU),
         description="Menu CLICK keys → action, JSON object",
     )
+    ivr_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Per-IVR tokens, JSON object {"ivr id": "token"}; Bearer, or the password of HTTP Basic',
+    )
+    ivr_menu: dict[str, MenuEntry] = Field(
+        default_factory=default_menu,
+        description='IVR menu, JSON object {"2-1": {"category": "complaint", "domain": "urban_transit"}}',
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio account auth token: enables POST /channels/ivr/twilio"
+    )
     kb_path: Path = Field(
         default=DEFAULT_KB_PATH,
         description="Knowledge-base file imported at start when Redis holds none (.jsonl, .csv, .yaml)",
@@ -122,6 +139,26 @@ class Settings(WorkerSettings):
         for key_id, secret in value.items():
             if not key_id or len(secret.get_secret_value()) < 16:
                 raise ValueError(f"HOTLINE_APP_KEYS: the secret of key {key_id!r} is shorter than 16 chars")
+        return value
+
+    @field_validator("ivr_tokens")
+    @classmethod
+    def _check_ivr_tokens(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for ivr_id, token in value.items():
+            if not IVR_ID.fullmatch(ivr_id):
+                raise ValueError(f"HOTLINE_IVR_TOKENS: IVR id {ivr_id!r} is not 1–64 letters, digits, '.', '_' or '-'")
+            if len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+                raise ValueError(
+                    f"HOTLINE_IVR_TOKENS: the token of IVR {ivr_id!r} is shorter than {MIN_TOKEN_CHARS} chars"
+                )
+        return value
+
+    @field_validator("ivr_menu")
+    @classmethod
+    def _check_ivr_menu(cls, value: dict[str, MenuEntry]) -> dict[str, MenuEntry]:
+        for path in value:
+            if not MENU_KEY.fullmatch(path):
+                raise ValueError(f"HOTLINE_IVR_MENU: {path!r} is not a menu path of keys joined by '-' (\"2-1\")")
         return value
 
     @property

@@ -1,0 +1,31 @@
+"""Routes of the phone channel: every IVR format goes through the same flow (`gateway.ivr_flow`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from channels.ivr import CALLS_PATH, IvrChannel
+from gateway import keys
+from gateway.http import client_address, read_inbound
+
+
+def _channel(request: web.Request) -> IvrChannel:
+    channel = request.app[keys.CHANNELS][IvrChannel.name]
+    if not isinstance(channel, IvrChannel):
+        raise TypeError("the registry's ivr channel is not an IvrChannel")
+    return channel
+
+
+async def ivr_calls(request: web.Request) -> web.StreamResponse:
+    settings = request.app[keys.SETTINGS]
+    channel = _channel(request)
+    client = client_address(request, settings.trusted_proxies)
+    inbound = await read_inbound(request, settings.json_max_bytes, client)
+    await channel.verify(inbound)
+    native = channel.parse(inbound)
+    reply = await request.app[keys.IVR_FLOW].take(native.call, channel.normalize(native, inbound))
+    return channel.reply(reply)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(CALLS_PATH, ivr_calls)
