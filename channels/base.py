@@ -34,6 +34,7 @@ class Inbound:
     client: str
     received_at: datetime
     content_type: str = ""
+    raw_path: str = ""  # path and query string exactly as requested (what a signed URL covers)
 
 
 class ChannelError(Exception):

@@ -16,57 +16,152 @@ non-interactive one, since nobody reads a question sent back to an IVR.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from aiohttp import web
 from pydantic import SecretStr
 
-from channels.base import Channel, ChannelServices, Inbound, json_response
+from channels.base import Channel, ChannelServices, Inbound, InvalidPayload, Unauthenticated, json_response
+from channels.form_body import decode_form
 from channels.ivr_auth import IvrTokens
 from channels.ivr_model import IvrCall, MenuEntry, menu_choice
 from channels.json_body import decode_json_model
+from channels.twilio_voice import (
+    CALL_ENDED,
+    SIGNATURE_HEADER,
+    callback_kind,
+    parse_twilio_form,
+    twilio_to_ivr_call,
+    verify_twilio_signature,
+)
 from domain import Intake, IntakeReply
 from normalizers.ivr import ivr_call_to_intake
 
 CALLS_PATH = "/channels/ivr/calls"
+TWILIO_PATH = "/channels/ivr/twilio"
+# Twilio calls are one IVR of their own: its id in `source.platform` and idempotency keys.
+TWILIO_IVR_ID = "twilio"
+# Twilio reads the answer to a callback as TwiML; an empty document ends nothing and says nothing.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+Format = Literal["calls", "twilio"]
 
 
 class IvrSettings(Protocol):
     ivr_tokens: dict[str, SecretStr]
     ivr_menu: dict[str, MenuEntry]
+    twilio_auth_token: SecretStr | None
+
+    @property
+    def base_url(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MenuNote:
+    """Keys a caller pressed at one menu of a call still going (a Twilio `<Gather>` action):
+    nothing to file yet, but the menu path of the ticket the call opens later."""
+
+    call_id: str
+    keys: str
+    note_id: str  # the same for a retry of the same callback
 
 
 @dataclass(frozen=True, slots=True)
 class IvrRecord:
-    """One piece of a call, and the IVR that sent it."""
+    """One piece of a call, and the IVR that sent it. `call` is None for a piece that files
+    nothing: Twilio's `ringing` and `in-progress` status callbacks, and its `<Gather>` actions
+    (`menu`)."""
 
     ivr_id: str
-    call: IvrCall
+    call: IvrCall | None
+    format: Format
+    menu: MenuNote | None = None
 
 
 class IvrChannel(Channel[IvrRecord]):
     name: ClassVar[str] = "ivr"
 
-    def __init__(self, tokens: Mapping[str, SecretStr], menu: Mapping[str, MenuEntry]) -> None:
+    def __init__(
+        self,
+        tokens: Mapping[str, SecretStr],
+        menu: Mapping[str, MenuEntry],
+        *,
+        twilio_auth_token: SecretStr | None = None,
+        public_url: str = "",
+    ) -> None:
         self._tokens = IvrTokens(tokens)
         self._menu = dict(menu)
+        self._twilio_token = twilio_auth_token
+        self._public_url = public_url.rstrip("/")
 
     @classmethod
     def from_settings(cls, settings: IvrSettings, services: ChannelServices) -> IvrChannel:
-        return cls(settings.ivr_tokens, settings.ivr_menu)
+        return cls(
+            settings.ivr_tokens,
+            settings.ivr_menu,
+            twilio_auth_token=settings.twilio_auth_token,
+            public_url=settings.base_url,
+        )
+
+    @property
+    def serves_twilio(self) -> bool:
+        return self._twilio_token is not None
 
     async def verify(self, inbound: Inbound) -> None:
-        self._tokens.identify(inbound.headers)
+        if _format(inbound) == "twilio":
+            self._verify_twilio(inbound)
+        else:
+            self._tokens.identify(inbound.headers)
+
+    def _verify_twilio(self, inbound: Inbound) -> None:
+        """X-Twilio-Signature over the URL Twilio requested: the gateway's public URL (what is
+        configured at Twilio) and the path and query string exactly as they came."""
+        signature = inbound.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise Unauthenticated(f"{SIGNATURE_HEADER} is required", code="missing_signature")
+        if self._twilio_token is None:
+            raise Unauthenticated("Twilio is not configured (HOTLINE_TWILIO_AUTH_TOKEN)", code="bad_signature")
+        url = self._public_url + (inbound.raw_path or inbound.path)
+        params = decode_form(inbound).fields
+        if not verify_twilio_signature(self._twilio_token.get_secret_value(), url, params, signature):
+            raise Unauthenticated("X-Twilio-Signature does not match", code="bad_signature")
 
     def parse(self, inbound: Inbound) -> IvrRecord:
+        if _format(inbound) == "twilio":
+            callback = parse_twilio_form(inbound)
+            kind = callback_kind(callback)
+            if kind == "gather":
+                call = twilio_to_ivr_call(callback, inbound.received_at)
+                note = MenuNote(callback.call_sid, call.menu_path, _note_id(inbound)) if call.menu_path else None
+                return IvrRecord(TWILIO_IVR_ID, None, "twilio", menu=note)
+            still_going = callback.call_status not in CALL_ENDED and callback.dial_call_status is None
+            if kind == "status" and still_going:
+                return IvrRecord(TWILIO_IVR_ID, None, "twilio")
+            return IvrRecord(TWILIO_IVR_ID, twilio_to_ivr_call(callback, inbound.received_at), "twilio")
         ivr_id = self._tokens.identify(inbound.headers)
-        return IvrRecord(ivr_id, decode_json_model(inbound, IvrCall))
+        return IvrRecord(ivr_id, decode_json_model(inbound, IvrCall), "calls")
 
     def normalize(self, native: IvrRecord, inbound: Inbound) -> Intake:
+        if native.call is None:
+            raise InvalidPayload("nothing to normalise: the piece carries no call record")
         choice = menu_choice(self._menu, native.call.keys())
         return ivr_call_to_intake(native.call, ivr_id=native.ivr_id, choice=choice)
 
     def reply(self, reply: IntakeReply) -> web.StreamResponse:
         return json_response(reply.to_json_dict())
+
+    def twiml_reply(self) -> web.StreamResponse:
+        return web.Response(text=EMPTY_TWIML, content_type="application/xml")
+
+
+def _note_id(inbound: Inbound) -> str:
+    """Twilio sends the same parameters for two menus where the same key was pressed; their
+    action URLs tell the menus apart."""
+    return hashlib.sha256((inbound.raw_path or inbound.path).encode() + b"\n" + inbound.body).hexdigest()[:32]
+
+
+def _format(inbound: Inbound) -> Format:
+    return "twilio" if inbound.path == TWILIO_PATH else "calls"

@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
     if "wechat" in settings.channels:
         app.router.add_routes(routes_wechat.routes)
     if IvrChannel.name in settings.channels:
-        routes_ivr.add_routes(app)
+        routes_ivr.add_routes(app, settings)
     app.router.add_routes(routes_webform.file_routes)
     return app
 
@@ -147,10 +147,12 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.WECHAT_FLOW] = WeChatFlow(
             channel=wechat, pipeline=app[keys.PIPELINE], redis=client, enqueuer=enqueuer, settings=settings
         )
-    if IvrChannel.name in app[keys.CHANNELS]:
+    ivr = app[keys.CHANNELS].get(IvrChannel.name)
+    if isinstance(ivr, IvrChannel):
         app[keys.IVR_FLOW] = IvrFlow(
+            channel=ivr,
             pipeline=app[keys.PIPELINE],
-            dedupe=DedupeStore(client),
+            redis=client,
             region_code=settings.region_code,
             dedupe_ttl_s=settings.dedupe_ttl_s,
         )

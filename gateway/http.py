@@ -117,4 +117,5 @@ async def read_inbound(request: web.Request, limit: int, client: str) -> Inbound
         client=client,
         received_at=now_shanghai(),
         content_type=request.content_type,
+        raw_path=request.raw_path,
     )

@@ -25,8 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import replace
 
+from redis.asyncio import Redis as AsyncRedis
+
+from channels.base import Inbound
+from channels.ivr import IvrChannel, IvrRecord, MenuNote
 from channels.ivr_model import IvrCall
 from domain import Decision, DecisionKind, Intake, IntakeReply, Routing, SupplementKind, TicketEvent
 from gateway.enqueue import KeyWrite, Writes
@@ -38,42 +43,71 @@ log = logging.getLogger(__name__)
 
 MISSED = frozenset({"abandoned", "voicemail"})
 SUPPLEMENT_MESSAGE = "已补充到该通话的工单，工单号：{ticket_no}。"
+_MENU_FIELD = "menu:"
+_RECORDING_FIELD = "recording:"
 
 
 class IvrFlow:
-    def __init__(self, *, pipeline: IntakePipeline, dedupe: DedupeStore, region_code: str, dedupe_ttl_s: int) -> None:
+    def __init__(
+        self,
+        *,
+        channel: IvrChannel,
+        pipeline: IntakePipeline,
+        redis: AsyncRedis,
+        region_code: str,
+        dedupe_ttl_s: int,
+    ) -> None:
+        self._channel = channel
         self._pipeline = pipeline
-        self._dedupe = dedupe
+        self._redis = redis
+        self._dedupe = DedupeStore(redis)
         self._region_code = region_code
         self._dedupe_ttl_s = dedupe_ttl_s
 
-    async def take(self, call: IvrCall, intake: Intake) -> IntakeReply:
-        """The reply to one piece of a call (`intake`: the call as the IVR channel normalised it):
-        its ticket's, a supplement's, or a duplicate's."""
+    async def take(self, native: IvrRecord, inbound: Inbound) -> IntakeReply | None:
+        """The reply to one piece of a call: its ticket's, a supplement's, or a duplicate's; None
+        for a piece that files nothing (a menu choice is remembered for the call's ticket)."""
+        if native.call is None:
+            if native.menu is not None:
+                await self._note_menu(native.ivr_id, native.menu)
+            return None
+        piece = native.call
+        call, filed = await self._with_call_notes(native.ivr_id, piece)
+
+        def intake_of(call: IvrCall) -> Intake:
+            return self._channel.normalize(replace(native, call=call), inbound)
+
+        intake = intake_of(call)
         channel = intake.channel.value
         # The piece as its own submission: a retry of it is a duplicate of whatever it made.
-        piece = replace(intake, idempotency_key=f"{intake.idempotency_key}:{fingerprint(call)}")
-        piece_key = redis_keys.dedupe(channel, piece.idempotency_key)
+        piece_id = f"{intake.idempotency_key}:{fingerprint(piece)}"
+        piece_key = redis_keys.dedupe(channel, piece_id)
         seen = await self._dedupe.finished(piece_key)
         if seen is not None:
             return _replayed(seen)
         opened = await self._dedupe.finished(redis_keys.dedupe(channel, intake.idempotency_key))
-        if opened is not None:
-            return await self._join(_replayed(opened).ticket_no, call, piece)
+        if opened is None:
 
-        def remember_piece(event: TicketEvent, reply: IntakeReply) -> Writes:
-            return Writes(keys=(KeyWrite(piece_key, reply.model_dump_json().encode(), self._dedupe_ttl_s),))
+            def remember_piece(event: TicketEvent, reply: IntakeReply) -> Writes:
+                return Writes(keys=(KeyWrite(piece_key, reply.model_dump_json().encode(), self._dedupe_ttl_s),))
 
-        reply = await self._pipeline.submit(intake, extra=remember_piece, decided=self._preset(call, intake))
-        if not reply.duplicate:
-            return reply
-        # The call's ticket exists: this is a retry of its first piece, or a piece that raced it.
-        seen = await self._dedupe.finished(piece_key)
-        if seen is not None:
-            return _replayed(seen)
-        return await self._join(reply.ticket_no, call, piece)
+            reply = await self._pipeline.submit(intake, extra=remember_piece, decided=self._preset(call, intake))
+            if not reply.duplicate:
+                await self._note_filed(native.ivr_id, call)
+                return reply
+            # The call's ticket exists: a retry of its first piece, or a piece that raced it.
+            seen = await self._dedupe.finished(piece_key)
+            if seen is not None:
+                return _replayed(seen)
+            ticket_no = reply.ticket_no
+            filed |= await self._filed(native.ivr_id, call.call_id)
+        else:
+            ticket_no = _replayed(opened).ticket_no
+        if call.recording is not None and str(call.recording.url) in filed:
+            call = call.model_copy(update={"recording": None})  # the ticket has it already
+        return await self._join(native.ivr_id, ticket_no, call, replace(intake_of(call), idempotency_key=piece_id))
 
-    async def _join(self, ticket_no: str, call: IvrCall, piece: Intake) -> IntakeReply:
+    async def _join(self, ivr_id: str, ticket_no: str, call: IvrCall, piece: Intake) -> IntakeReply:
         message = SUPPLEMENT_MESSAGE.format(ticket_no=ticket_no)
         kind = supplement_kind(call)
         if kind is None:
@@ -87,7 +121,9 @@ class IvrFlow:
                 message=message,
                 duplicate=True,
             )
-        return await self._pipeline.supplement(piece, ticket_no=ticket_no, kind=kind, message=message)
+        reply = await self._pipeline.supplement(piece, ticket_no=ticket_no, kind=kind, message=message)
+        await self._note_filed(ivr_id, call)
+        return reply
 
     def _preset(self, call: IvrCall, intake: Intake) -> Decision | None:
         """The decision of a call without content, which no classifier could make; None otherwise."""
@@ -101,11 +137,62 @@ class IvrFlow:
             routing=Routing(region_code=self._region_code, level="city"),
         )
 
+    # -- what earlier pieces told about the call ------------------------------------------------
+
+    async def _note_menu(self, ivr_id: str, note: MenuNote) -> None:
+        """Keys pressed at one menu, in the order the menus were left; a retry keeps its place."""
+        key = redis_keys.ivr_call(ivr_id, note.call_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, _MENU_FIELD + note.note_id, f"{time.time_ns():020d}:{note.keys}")
+            pipe.expire(key, self._dedupe_ttl_s)
+            await pipe.execute()
+
+    async def _with_call_notes(self, ivr_id: str, piece: IvrCall) -> tuple[IvrCall, set[str]]:
+        """`piece` completed with what earlier pieces told (the menu path; the numbers, which a
+        Twilio recording callback does not carry), its own numbers noted for later pieces; and
+        the recordings already filed for the call."""
+        key = redis_keys.ivr_call(ivr_id, piece.call_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if piece.caller:
+                pipe.hsetnx(key, "caller", piece.caller)
+            if piece.callee:
+                pipe.hsetnx(key, "callee", piece.callee)
+            pipe.expire(key, self._dedupe_ttl_s)
+            pipe.hgetall(key)
+            notes = {_text(k): _text(v) for k, v in (await pipe.execute())[-1].items()}
+        menus = sorted(value for field, value in notes.items() if field.startswith(_MENU_FIELD))
+        menu_path = "-".join(value.partition(":")[2] for value in menus) or None
+        call = piece.model_copy(
+            update={
+                "caller": piece.caller or notes.get("caller"),
+                "callee": piece.callee or notes.get("callee"),
+                "menu_path": piece.menu_path or menu_path,
+            }
+        )
+        return call, _recordings(notes)
+
+    async def _note_filed(self, ivr_id: str, call: IvrCall) -> None:
+        """The call's recording is in its ticket now: a later piece repeating it adds nothing.
+        Noted after the filing, so at worst a crash in between sends the recording twice."""
+        if call.recording is not None:
+            key = redis_keys.ivr_call(ivr_id, call.call_id)
+            await self._redis.hset(key, _RECORDING_FIELD + str(call.recording.url), b"1")
+
+    async def _filed(self, ivr_id: str, call_id: str) -> set[str]:
+        notes = await self._redis.hgetall(redis_keys.ivr_call(ivr_id, call_id))
+        return _recordings({_text(k): _text(v) for k, v in notes.items()})
+
+
+# Times say when a piece was sent as much as what it says: a Twilio transcription callback has no
+# time of its own (its start is when it arrived), and a resent CDR may carry a later end.
+_NOT_CONTENT = frozenset({"started_at", "answered_at", "ended_at"})
+
 
 def fingerprint(call: IvrCall) -> str:
-    """Identical records (as a retry sends them) share it; any difference in a documented field
-    changes it. JSON of the parsed model: the IVR's own field order and extra fields do not count."""
-    return hashlib.sha256(call.model_dump_json().encode()).hexdigest()[:32]
+    """What a piece says about its call: records that say the same (a retry, a resent CDR) share
+    it; any difference in another documented field changes it. JSON of the parsed model, so the
+    IVR's own field order and its extra fields do not count."""
+    return hashlib.sha256(call.model_dump_json(exclude=set(_NOT_CONTENT)).encode()).hexdigest()[:32]
 
 
 def supplement_kind(call: IvrCall) -> SupplementKind | None:
@@ -117,6 +204,14 @@ def supplement_kind(call: IvrCall) -> SupplementKind | None:
     if call.recording is not None:
         return "media"
     return None
+
+
+def _recordings(notes: dict[str, str]) -> set[str]:
+    return {field.removeprefix(_RECORDING_FIELD) for field in notes if field.startswith(_RECORDING_FIELD)}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _replayed(stored: bytes) -> IntakeReply:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.ivr import CALLS_PATH, IvrChannel
+from channels.ivr import CALLS_PATH, TWILIO_PATH, IvrChannel
 from gateway import keys
 from gateway.http import client_address, read_inbound
+from gateway.settings import Settings
 
 
 def _channel(request: web.Request) -> IvrChannel:
@@ -17,15 +18,20 @@ def _channel(request: web.Request) -> IvrChannel:
 
 
 async def ivr_calls(request: web.Request) -> web.StreamResponse:
+    """Every IVR endpoint: the channel tells the formats apart by path."""
     settings = request.app[keys.SETTINGS]
     channel = _channel(request)
     client = client_address(request, settings.trusted_proxies)
     inbound = await read_inbound(request, settings.json_max_bytes, client)
     await channel.verify(inbound)
     native = channel.parse(inbound)
-    reply = await request.app[keys.IVR_FLOW].take(native.call, channel.normalize(native, inbound))
+    reply = await request.app[keys.IVR_FLOW].take(native, inbound)
+    if native.format == "twilio" or reply is None:
+        return channel.twiml_reply()
     return channel.reply(reply)
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_post(CALLS_PATH, ivr_calls)
+    if settings.twilio_auth_token is not None:
+        app.router.add_post(TWILIO_PATH, ivr_calls)

@@ -25,6 +25,11 @@ def rate_limit(scope: str, subject: str, window: int) -> str:
     return f"{PREFIX}:rate:{scope}:{subject}:{window}"
 
 
+def ivr_call(ivr_id: str, call_id: str) -> str:
+    """What earlier pieces of a call told (caller, callee, menu keys) for its later pieces."""
+    return f"{PREFIX}:ivr:call:{ivr_id}:{call_id}"
+
+
 # WeChat conversations, per citizen (openid) — personal data: short TTLs, never logged (第七条).
 
 
