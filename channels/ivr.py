@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from channels.base import Channel, ChannelServices, Inbound, InvalidPayload, Unauthenticated, json_response
 from channels.form_body import decode_form
+from channels.freeswitch_cdr import freeswitch_to_ivr_call, parse_freeswitch_post
 from channels.ivr_auth import IvrTokens
 from channels.ivr_model import IvrCall, MenuEntry, menu_choice
 from channels.json_body import decode_json_model
@@ -41,13 +42,14 @@ from domain import Intake, IntakeReply
 from normalizers.ivr import ivr_call_to_intake
 
 CALLS_PATH = "/channels/ivr/calls"
+FREESWITCH_PATH = "/channels/ivr/freeswitch"
 TWILIO_PATH = "/channels/ivr/twilio"
 # Twilio calls are one IVR of their own: its id in `source.platform` and idempotency keys.
 TWILIO_IVR_ID = "twilio"
 # Twilio reads the answer to a callback as TwiML; an empty document ends nothing and says nothing.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
-Format = Literal["calls", "twilio"]
+Format = Literal["calls", "freeswitch", "twilio"]
 
 
 class IvrSettings(Protocol):
@@ -72,8 +74,8 @@ class MenuNote:
 @dataclass(frozen=True, slots=True)
 class IvrRecord:
     """One piece of a call, and the IVR that sent it. `call` is None for a piece that files
-    nothing: Twilio's `ringing` and `in-progress` status callbacks, and its `<Gather>` actions
-    (`menu`)."""
+    nothing: Twilio's `ringing` and `in-progress` status callbacks, its `<Gather>` actions
+    (`menu`), and FreeSWITCH's CDRs of an agent's leg."""
 
     ivr_id: str
     call: IvrCall | None
@@ -142,6 +144,12 @@ class IvrChannel(Channel[IvrRecord]):
                 return IvrRecord(TWILIO_IVR_ID, None, "twilio")
             return IvrRecord(TWILIO_IVR_ID, twilio_to_ivr_call(callback, inbound.received_at), "twilio")
         ivr_id = self._tokens.identify(inbound.headers)
+        if _format(inbound) == "freeswitch":
+            cdr = parse_freeswitch_post(inbound)
+            if cdr.is_b_leg:
+                # An agent's phone leg (log-b-leg): the caller's A leg reports the call.
+                return IvrRecord(ivr_id, None, "freeswitch")
+            return IvrRecord(ivr_id, freeswitch_to_ivr_call(cdr), "freeswitch")
         return IvrRecord(ivr_id, decode_json_model(inbound, IvrCall), "calls")
 
     def normalize(self, native: IvrRecord, inbound: Inbound) -> Intake:
@@ -152,6 +160,12 @@ class IvrChannel(Channel[IvrRecord]):
 
     def reply(self, reply: IntakeReply) -> web.StreamResponse:
         return json_response(reply.to_json_dict())
+
+    def acknowledge(self, native: IvrRecord) -> web.StreamResponse:
+        """The answer to a piece that filed nothing: a 2xx, so the IVR does not send it again."""
+        if native.format == "twilio":
+            return self.twiml_reply()
+        return json_response({"filed": False, "message": "nothing to file: the call's other records carry it"})
 
     def twiml_reply(self) -> web.StreamResponse:
         return web.Response(text=EMPTY_TWIML, content_type="application/xml")
@@ -164,4 +178,6 @@ def _note_id(inbound: Inbound) -> str:
 
 
 def _format(inbound: Inbound) -> Format:
-    return "twilio" if inbound.path == TWILIO_PATH else "calls"
+    if inbound.path == TWILIO_PATH:
+        return "twilio"
+    return "freeswitch" if inbound.path == FREESWITCH_PATH else "calls"

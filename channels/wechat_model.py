@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
-from xml.parsers import expat
 
-import xmltodict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from channels.xml_body import XmlBodyError, parse_xml_document
 from normalizers.time import SHANGHAI
 
 # Types WeChat documents for citizens' messages; each carries content a ticket can use.
@@ -193,43 +192,16 @@ def parse_xml(xml: str | bytes) -> dict[str, Any]:
     """The children of the `<xml>` root; `WeChatXmlError` for anything else.
 
     Bytes must be UTF-8 (WeChat sends nothing else); a DOCTYPE or an entity declaration is refused
-    before expat expands anything.
+    before expat expands anything (`channels.xml_body`).
     """
-    if isinstance(xml, bytes):
-        try:
-            xml = xml.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise WeChatXmlError("body is not UTF-8") from exc
-    if not xml.strip():
-        raise WeChatXmlError("body is empty")
     try:
-        document = xmltodict.parse(xml, expat=_NoDoctypeExpat, disable_entities=True)
-    except expat.ExpatError as exc:
-        raise WeChatXmlError(f"not well-formed XML ({expat.ErrorString(exc.code)})") from exc
-    except ValueError as exc:  # xmltodict's "entities are disabled" and ours for a DOCTYPE
-        raise WeChatXmlError(f"refused XML: {exc}") from exc
-    root = document.get("xml") if isinstance(document, dict) else None
+        document = parse_xml_document(xml)
+    except XmlBodyError as exc:
+        raise WeChatXmlError(str(exc)) from exc
+    root = document.get("xml")
     if not isinstance(root, dict):
         raise WeChatXmlError("the root element must be <xml> with child elements")
     return root
-
-
-class _NoDoctypeExpat:
-    """Stands in for the `expat` module xmltodict uses (its documented hook for hardened parsers):
-    the parsers it hands out stop at the first DOCTYPE, so no DTD is ever read."""
-
-    ExpatError = expat.ExpatError
-
-    @staticmethod
-    def ParserCreate(*args: Any, **kwargs: Any) -> Any:  # the expat module's own name
-        parser = expat.ParserCreate(*args, **kwargs)
-        parser.StartDoctypeDeclHandler = _refuse_doctype
-        parser.EntityDeclHandler = _refuse_doctype
-        return parser
-
-
-def _refuse_doctype(*_args: object) -> None:
-    raise ValueError("DOCTYPE and entity declarations are not accepted")
 
 
 _FIELD_TO_ELEMENT = {name: element for element, name in _ELEMENTS.items()}

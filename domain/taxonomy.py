@@ -33,7 +33,7 @@ class DecisionKind(StrEnum):
 
 
 class RefusalReason(StrEnum):
-    """第十九条 (一)–(六)."""
+    """第十九条 (一)–(六), and a 12345 order outside the centre's region."""
 
     OUT_OF_SCOPE = "out_of_scope"
     NO_CLEAR_FACTS = "no_clear_facts"
@@ -41,6 +41,9 @@ class RefusalReason(StrEnum):
     PETITION_CHANNEL = "petition_channel"
     CONFIDENTIAL = "confidential"
     PUBLIC_ORDER = "public_order"
+    # Not one of 第十九条's: a 12345 work order from outside the centre's region goes back to the
+    # platform that sent it (第十二、十八条: each centre takes its own level's transfers).
+    OTHER_JURISDICTION = "other_jurisdiction"
 
 
 class RedirectTarget(StrEnum):

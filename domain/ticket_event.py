@@ -96,6 +96,14 @@ class Source(_Frozen):
     order_no: ShortText | None = Field(default=None, description="12345 work-order number")
     platform: Annotated[str, Field(max_length=64)] | None = None
     recording: Recording | None = None
+    region_code: RegionCode | None = Field(default=None, description="Region of the transferred work order")
+    origin_received_at: AwareDatetime | None = Field(
+        default=None, description="When the sending platform (12345) received the matter"
+    )
+    origin_category: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None, description="The category as the sending platform gave it"
+    )
+    due_at: AwareDatetime | None = Field(default=None, description="The deadline the sending platform set")
 
 
 class TicketEvent(_Frozen):

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from channels import Channel, ChannelConfigError, ChannelServices
+from channels.hotline12345 import Hotline12345Channel
 from channels.ivr import IvrChannel
 from channels.registry import REGISTRY
 from channels.wechat import WeChatChannel
 from gateway import (
     keys,
     redis_clients,
+    routes_12345,
     routes_admin,
     routes_channels,
     routes_ivr,
@@ -90,6 +92,8 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
         app.router.add_routes(routes_webform.routes)
     if "wechat" in settings.channels:
         app.router.add_routes(routes_wechat.routes)
+    if Hotline12345Channel.name in settings.channels:
+        routes_12345.add_routes(app)
     if IvrChannel.name in settings.channels:
         routes_ivr.add_routes(app, settings)
     app.router.add_routes(routes_webform.file_routes)

@@ -13,6 +13,7 @@ REFUSAL_TEXT: dict[RefusalReason, str] = {
     RefusalReason.PETITION_CHANNEL: "该事项已进入信访渠道",
     RefusalReason.CONFIDENTIAL: "该事项涉及国家秘密、商业秘密或个人隐私",
     RefusalReason.PUBLIC_ORDER: "该内容违反社会公序良俗",
+    RefusalReason.OTHER_JURISDICTION: "该工单不属于本热线服务中心的管辖区域",
 }
 
 # 第三条: matters of other hotlines, and where to go instead.
@@ -58,6 +59,8 @@ def build_message(ticket_no: str, decision: Decision) -> str:
         return f"来电未接通或未留言，热线将尽快回电（第十六条）。工单号：{ticket_no}。"
     if kind is DecisionKind.REJECTED and decision.reason is not None:
         reason = REFUSAL_TEXT[decision.reason]
+        if decision.reason is RefusalReason.OTHER_JURISDICTION:
+            return f"{reason}，予以退回，请转属地12328热线服务中心办理。工单号：{ticket_no}。"
         return f"很抱歉，{reason}，12328热线不予受理（第十九条）。工单号：{ticket_no}。"
     if kind is DecisionKind.REDIRECTED and decision.redirect is not None:
         where = REDIRECT_TEXT[decision.redirect]

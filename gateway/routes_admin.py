@@ -65,6 +65,7 @@ REASON_LABELS: dict[str, str] = {  # 第十九条 (一)–(六)
     RefusalReason.PETITION_CHANNEL: "已进入信访渠道（第十九条第四项）",
     RefusalReason.CONFIDENTIAL: "涉及国家秘密、商业秘密、个人隐私（第十九条第五项）",
     RefusalReason.PUBLIC_ORDER: "违反社会公序良俗（第十九条第六项）",
+    RefusalReason.OTHER_JURISDICTION: "不属于本中心管辖区域（退回12345）",
 }
 REDIRECT_LABELS: dict[str, str] = {  # 第三条
     RedirectTarget.RAILWAY: "铁路 12306",

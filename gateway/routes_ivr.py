@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.ivr import CALLS_PATH, TWILIO_PATH, IvrChannel
+from channels.ivr import CALLS_PATH, FREESWITCH_PATH, TWILIO_PATH, IvrChannel
 from gateway import keys
 from gateway.http import client_address, read_inbound
 from gateway.settings import Settings
@@ -26,12 +26,15 @@ async def ivr_calls(request: web.Request) -> web.StreamResponse:
     await channel.verify(inbound)
     native = channel.parse(inbound)
     reply = await request.app[keys.IVR_FLOW].take(native, inbound)
-    if native.format == "twilio" or reply is None:
-        return channel.twiml_reply()
+    if reply is None:
+        return channel.acknowledge(native)
+    if native.format == "twilio":
+        return channel.twiml_reply()  # Twilio reads TwiML, not the ticket
     return channel.reply(reply)
 
 
 def add_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_post(CALLS_PATH, ivr_calls)
+    app.router.add_post(FREESWITCH_PATH, ivr_calls)
     if settings.twilio_auth_token is not None:
         app.router.add_post(TWILIO_PATH, ivr_calls)

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from channels.ivr_auth import MIN_TOKEN_CHARS
@@ -111,6 +111,11 @@ class Settings(WorkerSettings):
     )
     twilio_auth_token: SecretStr | None = Field(
         default=None, description="Twilio account auth token: enables POST /channels/ivr/twilio"
+    )
+    hotline12345_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HOTLINE_12345_TOKEN", "hotline12345_token"),
+        description="Bearer token of the 12345 platform's transfers (POST /channels/12345/orders)",
     )
     kb_path: Path = Field(
         default=DEFAULT_KB_PATH,

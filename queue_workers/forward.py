@@ -23,16 +23,12 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, TypeVar
-from uuid import UUID
 
-import httpx
-import redis
 from pydantic import BaseModel, ValidationError
-from rq import get_current_job
 
 from domain import TicketEvent, TicketSupplement
 from queue_workers import context as forwarding
-from queue_workers import redis_keys
+from queue_workers.delivery import post_signed
 from queue_workers.failures import (
     FAILURE_META_KEY,
     DeliveryError,
@@ -41,10 +37,9 @@ from queue_workers.failures import (
     current_job_id,
     dead_letter,
     ms_since,
-    retries_note,
     validation_problems,
 )
-from queue_workers.ticket_core import Outcome, classify, encode_body, signed_headers
+from queue_workers.ticket_core import encode_body
 
 __all__ = [
     "FAILURE_META_KEY",
@@ -64,12 +59,6 @@ log = logging.getLogger(__name__)
 
 FORWARD_TICKET = "queue_workers.forward.forward_ticket"
 FORWARD_SUPPLEMENT = "queue_workers.forward.forward_supplement"
-# Enough of the core's answer for an operator to see why it refused an event.
-RESPONSE_KEEP_BYTES = 4096
-# Longer than any retry schedule and than the gateway's dedupe window: a repeat of the same event
-# inside it is recognised without asking the core.
-DELIVERED_TTL_S = 7 * 24 * 3600
-
 Forwardable = TicketEvent | TicketSupplement
 _Event = TypeVar("_Event", bound=BaseModel)
 
@@ -127,59 +116,15 @@ def _deliver(context: forwarding.ForwardingContext, event: Forwardable, subject:
     secret = context.settings.ticket_core_secret
     if secret is None:  # WorkerSettings refuses a URL without a secret; this guards a hand-built one
         raise dead_letter(PermanentDeliveryError("HOTLINE_TICKET_CORE_SECRET is not set"))
-    if _already_delivered(event.event_id):
-        log.info("%s was delivered to the ticket core before: not sent again", subject)
-        return
-    body = encode_body(event.to_json_dict())
-    headers = signed_headers(secret.get_secret_value(), str(event.event_id), body)
-    started = time.perf_counter()
-    try:
-        with context.http.stream("POST", url, content=body, headers=headers) as response:
-            status = response.status_code
-            answer = _read_capped(response, RESPONSE_KEEP_BYTES)
-    except httpx.RequestError as exc:  # time-outs, refused and reset connections
-        elapsed_ms = ms_since(started)
-        what = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
-        log.warning(
-            "%s: ticket core %s after %.0f ms (%s); %s",
-            subject,
-            what,
-            elapsed_ms,
-            type(exc).__name__,
-            retries_note(),
-        )
-        raise TransientDeliveryError(f"ticket core {what} after {elapsed_ms:.0f} ms: {exc!r}") from exc
-
-    elapsed_ms = ms_since(started)
-    outcome = classify(status)
-    if outcome is Outcome.DELIVERED:
-        log.info(
-            "%s delivered to the ticket core: %d in %.0f ms%s",
-            subject,
-            status,
-            elapsed_ms,
-            " (already there)" if status == 409 else "",
-        )
-        _remember_delivered(event.event_id)
-        return
-    message = f"ticket core answered {status}: {answer}"
-    if outcome is Outcome.TRANSIENT:
-        log.warning(
-            "%s not delivered: ticket core answered %d in %.0f ms; %s",
-            subject,
-            status,
-            elapsed_ms,
-            retries_note(),
-        )
-        raise TransientDeliveryError(message)
-    log.error(
-        "%s refused by the ticket core: %d in %.0f ms; not retried (failed job %s)",
-        subject,
-        status,
-        elapsed_ms,
-        current_job_id() or "-",
+    post_signed(
+        context,
+        url=url,
+        secret=secret.get_secret_value(),
+        idempotency_key=str(event.event_id),
+        body=encode_body(event.to_json_dict()),
+        subject=subject,
+        receiver="ticket core",
     )
-    raise dead_letter(PermanentDeliveryError(message, status=status, body=answer))
 
 
 def _store_locally(context: forwarding.ForwardingContext, event: Forwardable, subject: str) -> None:
@@ -192,45 +137,3 @@ def _store_locally(context: forwarding.ForwardingContext, event: Forwardable, su
         "written to" if added else "already in",
         ms_since(started),
     )
-
-
-def _already_delivered(event_id: UUID) -> bool:
-    """Best effort: without a running job (a direct call) or with Redis failing, ask the core,
-    which dedupes by Idempotency-Key anyway."""
-    job = get_current_job()
-    if job is None:
-        return False
-    try:
-        return bool(job.connection.exists(redis_keys.delivered(str(event_id))))
-    except redis.RedisError:
-        return False
-
-
-def _remember_delivered(event_id: UUID) -> None:
-    job = get_current_job()
-    if job is None:
-        return
-    try:
-        job.connection.set(redis_keys.delivered(str(event_id)), b"1", ex=DELIVERED_TTL_S)
-    except redis.RedisError as exc:
-        # Delivered all the same; a repeat of the job would reach the core, which dedupes it.
-        log.warning("event %s delivered but not remembered as such: %s", event_id, type(exc).__name__)
-
-
-def _read_capped(response: httpx.Response, limit: int) -> str:
-    """At most `limit` bytes of the body, as text. Reading a short body whole lets the connection
-    go back to the pool; a long one is cut and its connection dropped."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                break
-    except httpx.HTTPError as exc:
-        # The status has arrived and decides the outcome; a broken body only loses the detail.
-        chunks.append(f" [body unreadable: {type(exc).__name__}]".encode())
-    data = b"".join(chunks)
-    text = data[:limit].decode("utf-8", errors="replace")
-    return text + " [truncated]" if len(data) > limit else text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 FORWARD_QUEUE = "hotline.forward"
@@ -56,6 +56,17 @@ class WorkerSettings(BaseSettings):
         default=10.0, gt=0, description="Per-request time-out of a WeChat API call, seconds"
     )
 
+    hotline12345_return_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HOTLINE_12345_RETURN_URL", "hotline12345_return_url"),
+        description="Where returned 12345 work orders are POSTed (required with the hotline12345 channel)",
+    )
+    hotline12345_return_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HOTLINE_12345_RETURN_SECRET", "hotline12345_return_secret"),
+        description="HMAC secret signing the returns, as the ticket-core forwarding is signed",
+    )
+
     @field_validator("forward_retry_schedule", "reply_retry_schedule", mode="before")
     @classmethod
     def _parse_schedule(cls, value: object, info: ValidationInfo) -> object:
@@ -81,22 +92,24 @@ class WorkerSettings(BaseSettings):
             raise ValueError("HOTLINE_WECHAT_API_URL must be an http:// or https:// URL")
         return value
 
-    @field_validator("ticket_core_url")
+    @field_validator("ticket_core_url", "hotline12345_return_url")
     @classmethod
-    def _check_ticket_core_url(cls, value: str | None) -> str | None:
-        # An empty variable means "unset" (the local store); anything else must be a URL the
-        # worker can POST to, or every event would fail at delivery instead of here at start-up.
+    def _check_post_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # An empty variable means "unset"; anything else must be a URL the worker can POST to,
+        # or every delivery would fail then instead of here at start-up.
         if not value or not value.strip():
             return None
         value = value.strip()
         if not value.lower().startswith(("http://", "https://")):
-            raise ValueError("HOTLINE_TICKET_CORE_URL must be an http:// or https:// URL")
+            raise ValueError(f"{_env_name(info)} must be an http:// or https:// URL")
         return value
 
     @model_validator(mode="after")
     def _secret_with_url(self) -> WorkerSettings:
         if self.ticket_core_url and not self.ticket_core_secret:
             raise ValueError("HOTLINE_TICKET_CORE_URL is set but HOTLINE_TICKET_CORE_SECRET is not")
+        if self.hotline12345_return_url and not self.hotline12345_return_secret:
+            raise ValueError("HOTLINE_12345_RETURN_URL is set but HOTLINE_12345_RETURN_SECRET is not")
         return self
 
     @property
@@ -118,4 +131,5 @@ class WorkerSettings(BaseSettings):
 
 
 def _env_name(info: ValidationInfo) -> str:
-    return f"HOTLINE_{(info.field_name or '').upper()}"
+    name = (info.field_name or "").upper()
+    return f"HOTLINE_{name.removeprefix('HOTLINE')}"

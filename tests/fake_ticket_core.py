@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,9 +45,16 @@ class Received:
         return data
 
 
+def event_id_of(body: dict[str, Any]) -> object:
+    return body.get("event_id")
+
+
 class FakeTicketCore:
-    def __init__(self, secret: str) -> None:
+    """`key_of`: the Idempotency-Key a body must come with (the core's: its `event_id`)."""
+
+    def __init__(self, secret: str, *, key_of: Callable[[dict[str, Any]], object] = event_id_of) -> None:
         self.secret = secret
+        self._key_of = key_of
         self.received: list[Received] = []
         self.request_seen = asyncio.Event()
         self._script: list[Answer] = []
@@ -93,7 +101,7 @@ class FakeTicketCore:
         fresh = timestamp.isdigit() and abs(int(timestamp) - time.time()) <= 300
         signature_ok = fresh and hmac.compare_digest(expected, signature)
         try:
-            key_matches = request.headers.get("Idempotency-Key") == json.loads(body).get("event_id")
+            key_matches = request.headers.get("Idempotency-Key") == self._key_of(json.loads(body))
         except ValueError:
             key_matches = False
         answer = self._script.pop(0) if self._script else Answer()

@@ -61,12 +61,13 @@ class PolicyDecider:
 
 def _known_facts(intake: Intake) -> frozenset[Fact]:
     """Facts the channel gave in fields of their own: when (the form's 发生时间) and where (the
-    form's 地点, the app's location)."""
+    form's 地点, the app's location). A region code alone (a 12345 order's) names a district,
+    not the place where it happened."""
     content = intake.content
     known: set[Fact] = set()
     if content.occurred_at is not None:
         known.add(Fact.TIME)
     location = content.location
-    if location is not None and (location.label or location.region_code or location.lat is not None):
+    if location is not None and (location.label or location.lat is not None):
         known.add(Fact.PLACE)
     return frozenset(known)

@@ -76,6 +76,15 @@ def route(
     return Routing(region_code=region_code, level=level, copy_to=copy_to)
 
 
+def serves(centre_region_code: str, region_code: str) -> bool:
+    """Whether a matter of `region_code` is in the centre's own region: its province for a
+    provincial centre, its city for a city centre (第十二条: each centre takes the transfers of the
+    12345 platform of its own level)."""
+    centre = centre_region_code
+    region = region_prefix(centre) if centre.endswith("0000") else city_prefix(centre)
+    return region_code.startswith(region)
+
+
 def _crosses_regions(centre: str, city: str, codes: list[str]) -> bool:
     """第十八条 for a city centre: a place in another province, in another city, or in several cities.
     The centre's own province named as such (广东的高速) is no other region."""
