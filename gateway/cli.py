@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", nargs="?", choices=("ticket-event", "ticket-supplement"), default="ticket-event")
     schema.set_defaults(run=_schema)
 
+    purge = commands.add_parser(
+        "purge", help="delete what the local ticket store has kept past its retention (第三十条)"
+    )
+    purge.add_argument("--data-dir", type=Path, help="local state (HOTLINE_DATA_DIR, default ./var)")
+    purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    purge.set_defaults(run=_purge)
+
     kb_commands.add_parser(commands)
     policy_commands.add_parser(commands)
     return parser
@@ -103,6 +111,31 @@ def _schema(settings: Settings, args: argparse.Namespace) -> int:
 
     render = ticket_supplement_json_schema if args.kind == "ticket-supplement" else ticket_event_json_schema
     sys.stdout.write(render())
+    return 0
+
+
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    from queue_workers.retention import purge
+    from queue_workers.ticket_store import TicketStore
+
+    store = TicketStore(settings.ticket_store_path)
+    try:
+        report = purge(
+            store,
+            settings.data_dir / "uploads",
+            ticket_days=settings.ticket_retention_days,
+            recording_days=settings.recording_retention_days,
+            now=datetime.now(UTC),
+            dry_run=args.dry_run,
+        )
+    finally:
+        store.close()
+    verb = "would delete" if report.dry_run else "deleted"
+    print(
+        f"{verb}: {report.store.tickets} tickets, {report.store.supplements} supplements and "
+        f"{report.uploads} photos received before {report.tickets_before:%Y-%m-%d}; recording references "
+        f"taken out of {report.store.recordings} received before {report.recordings_before:%Y-%m-%d}"
+    )
     return 0
 
 

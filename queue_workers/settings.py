@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from queue_workers.retention import MIN_RECORDING_RETENTION_DAYS, MIN_TICKET_RETENTION_DAYS
+
 FORWARD_QUEUE = "hotline.forward"
 # Messages to citizens sent after the synchronous window (WeChat customer-service API, 12345 returns).
 REPLY_QUEUE = "hotline.replies"
@@ -56,6 +58,14 @@ class WorkerSettings(BaseSettings):
         default=10.0, gt=0, description="Per-request time-out of a WeChat API call, seconds"
     )
 
+    ticket_retention_days: int = Field(
+        default=MIN_TICKET_RETENTION_DAYS,
+        description="Days the local ticket store keeps tickets, supplements and photos (第三十条: ≥ 5 years)",
+    )
+    recording_retention_days: int = Field(
+        default=MIN_RECORDING_RETENTION_DAYS,
+        description="Days recording references are kept in stored tickets (第三十条: ≥ 1 year)",
+    )
     hotline12345_return_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("HOTLINE_12345_RETURN_URL", "hotline12345_return_url"),
@@ -90,6 +100,16 @@ class WorkerSettings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.lower().startswith(("http://", "https://")):
             raise ValueError("HOTLINE_WECHAT_API_URL must be an http:// or https:// URL")
+        return value
+
+    @field_validator("ticket_retention_days", "recording_retention_days")
+    @classmethod
+    def _check_retention(cls, value: int, info: ValidationInfo) -> int:
+        floor = (
+            MIN_TICKET_RETENTION_DAYS if info.field_name == "ticket_retention_days" else MIN_RECORDING_RETENTION_DAYS
+        )
+        if value < floor:
+            raise ValueError(f"{_env_name(info)} must be at least {floor} days (第三十条), not {value}")
         return value
 
     @field_validator("ticket_core_url", "hotline12345_return_url")

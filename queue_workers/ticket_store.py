@@ -123,6 +123,13 @@ class StoredSupplement:
     stored_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Purged:
+    tickets: int
+    supplements: int
+    recordings: int  # tickets and supplements whose recording references were taken out
+
+
 class TicketStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -212,6 +219,32 @@ class TicketStore:
             )
         return None if row is None else _stored(row[0], row[1])
 
+    def purge(self, *, tickets_before: datetime, recordings_before: datetime, dry_run: bool = False) -> Purged:
+        """Delete the tickets and supplements received before `tickets_before`, and take the
+        recording references (recording attachments, `source.recording`) out of those received
+        before `recordings_before`. The caller checks the cut-offs against the retention periods
+        (`queue_workers.retention`); one transaction, so a purge happens whole or not at all."""
+        old = tickets_before.timestamp()
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                (tickets,) = conn.execute("SELECT count(*) FROM tickets WHERE received_ts < ?", (old,)).fetchone()
+                (supplements,) = conn.execute(
+                    "SELECT count(*) FROM supplements WHERE received_ts < ?", (old,)
+                ).fetchone()
+                conn.execute("DELETE FROM tickets WHERE received_ts < ?", (old,))
+                conn.execute("DELETE FROM supplements WHERE received_ts < ?", (old,))
+                recordings = sum(
+                    _strip_recordings(conn, table, model, recordings_before.timestamp())
+                    for table, model in (("tickets", TicketEvent), ("supplements", TicketSupplement))
+                )
+                conn.execute("ROLLBACK" if dry_run else "COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return Purged(tickets=int(tickets), supplements=int(supplements), recordings=recordings)
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -273,6 +306,33 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def _strip_recordings(
+    conn: sqlite3.Connection, table: str, model: type[TicketEvent] | type[TicketSupplement], before: float
+) -> int:
+    """Rows of `table` received before `before` whose recording references were taken out."""
+    # S608: `table` is one of two fixed names; the values are bound parameters.
+    rows = conn.execute(
+        f"SELECT event_id, event_json FROM {table} WHERE received_ts < ? AND event_json LIKE ?",  # noqa: S608
+        (before, '%"recording"%'),
+    ).fetchall()
+    stripped = 0
+    for event_id, event_json in rows:
+        event = model.model_validate_json(event_json)
+        attachments = tuple(a for a in event.content.attachments if a.kind != "recording")
+        if attachments == event.content.attachments and event.source.recording is None:
+            continue
+        kept = event.model_copy(
+            update={
+                "content": event.content.model_copy(update={"attachments": attachments}),
+                "source": event.source.model_copy(update={"recording": None}),
+            }
+        )
+        body = encode_body(kept.to_json_dict()).decode("utf-8")
+        conn.execute(f"UPDATE {table} SET event_json = ? WHERE event_id = ?", (body, event_id))  # noqa: S608
+        stripped += 1
+    return stripped
 
 
 def _stored(event_json: str, stored_at: str) -> StoredTicket:
