@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 from datetime import datetime
@@ -78,7 +77,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from channels.base import Inbound, InvalidPayload, UnsupportedMediaType
 from channels.form_body import URLENCODED, parse_urlencoded
 from channels.ivr_model import MENU_PATH, Disposition, IvrCall, IvrRecording
-from channels.json_body import validation_fields
+from channels.json_body import decode_json_object, validation_fields
 from channels.xml_body import XmlBodyError, parse_xml_document
 from normalizers.time import SHANGHAI
 
@@ -215,15 +214,7 @@ def _from_json(payload: bytes, raw_form_field: str | None = None) -> FreeSwitchC
 
 
 def _json_document(payload: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(payload.decode("utf-8"), object_pairs_hook=_json_object)
-    except UnicodeDecodeError as exc:
-        raise InvalidPayload("the CDR is not valid UTF-8", code="malformed_json", status=400) from exc
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidPayload(f"the CDR is not valid JSON: {exc}", code="malformed_json", status=400) from exc
-    if not isinstance(document, dict):
-        raise InvalidPayload("the CDR must be a JSON object", code="malformed_json", status=400)
-    return document
+    return decode_json_object(payload, what="the CDR", object_pairs_hook=_json_object)
 
 
 def _raw_form_field(body: bytes) -> str | None:

@@ -28,5 +28,19 @@ class IntakeReply(BaseModel):
     deadlines: Deadlines | None = None
     duplicate: bool = False
 
+    @classmethod
+    def joined(cls, ticket_no: str, message: str, *, duplicate: bool = False) -> IntakeReply:
+        """The reply to material that joined an existing ticket (a supplement): the decision
+        stays the ticket's, so the reply names none of its own."""
+        return cls(
+            ticket_no=ticket_no,
+            decision=DecisionKind.ACCEPTED,
+            category=None,
+            domain=None,
+            urgent=False,
+            message=message,
+            duplicate=duplicate,
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

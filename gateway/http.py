@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from channels.base import ChannelError, Inbound, json_response
+from channels.base import Channel, ChannelError, Inbound, json_response
+from gateway import keys
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from normalizers.pii import mask_pii
 from normalizers.time import now_shanghai
@@ -119,3 +121,14 @@ async def read_inbound(request: web.Request, limit: int, client: str) -> Inbound
         content_type=request.content_type,
         raw_path=request.raw_path,
     )
+
+
+ChannelT = TypeVar("ChannelT", bound=Channel[Any])
+
+
+def channel_of(request: web.Request, kind: type[ChannelT]) -> ChannelT:
+    """The app's enabled channel of class `kind` (its routes exist only when it is enabled)."""
+    channel = request.app[keys.CHANNELS][kind.name]
+    if not isinstance(channel, kind):
+        raise TypeError(f"the registry's {kind.name} channel is not a {kind.__name__}")
+    return channel

@@ -112,15 +112,7 @@ class IvrFlow:
         kind = supplement_kind(call)
         if kind is None:
             # Nothing new (a status callback after the recording): acknowledged, nothing forwarded.
-            return IntakeReply(
-                ticket_no=ticket_no,
-                decision=DecisionKind.ACCEPTED,
-                category=None,
-                domain=None,
-                urgent=False,
-                message=message,
-                duplicate=True,
-            )
+            return IntakeReply.joined(ticket_no, message, duplicate=True)
         reply = await self._pipeline.supplement(piece, ticket_no=ticket_no, kind=kind, message=message)
         await self._note_filed(ivr_id, call)
         return reply

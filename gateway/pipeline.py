@@ -182,14 +182,7 @@ class IntakePipeline:
             content=intake.content,
             source=intake.source,
         )
-        reply = IntakeReply(
-            ticket_no=ticket_no,
-            decision=DecisionKind.ACCEPTED,
-            category=None,
-            domain=None,
-            urgent=False,
-            message=message,
-        )
+        reply = IntakeReply.joined(ticket_no, message)
         job = JobSpec(
             queue=FORWARD_QUEUE,
             func=FORWARD_SUPPLEMENT_FUNC,

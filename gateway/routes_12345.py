@@ -16,22 +16,15 @@ from channels.hotline12345 import ORDERS_PATH, Hotline12345Channel, order_reply,
 from domain import Decision, DecisionKind, IntakeReply, RefusalReason, Routing, TicketEvent
 from gateway import keys
 from gateway.enqueue import JobSpec, Writes
-from gateway.http import client_address, read_inbound
+from gateway.http import channel_of, client_address, read_inbound
 from gateway.policy.routing import serves
 from queue_workers.returns import RETURN_FUNC, return_job_id, return_notice
 from queue_workers.settings import REPLY_QUEUE
 
 
-def _channel(request: web.Request) -> Hotline12345Channel:
-    channel = request.app[keys.CHANNELS][Hotline12345Channel.name]
-    if not isinstance(channel, Hotline12345Channel):
-        raise TypeError("the registry's hotline12345 channel is not a Hotline12345Channel")
-    return channel
-
-
 async def orders(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
-    channel = _channel(request)
+    channel = channel_of(request, Hotline12345Channel)
     inbound = await read_inbound(request, settings.json_max_bytes, client_address(request, settings.trusted_proxies))
     await channel.verify(inbound)
     order = channel.parse(inbound)

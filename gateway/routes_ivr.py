@@ -6,21 +6,14 @@ from aiohttp import web
 
 from channels.ivr import CALLS_PATH, FREESWITCH_PATH, TWILIO_PATH, IvrChannel
 from gateway import keys
-from gateway.http import client_address, read_inbound
+from gateway.http import channel_of, client_address, read_inbound
 from gateway.settings import Settings
-
-
-def _channel(request: web.Request) -> IvrChannel:
-    channel = request.app[keys.CHANNELS][IvrChannel.name]
-    if not isinstance(channel, IvrChannel):
-        raise TypeError("the registry's ivr channel is not an IvrChannel")
-    return channel
 
 
 async def ivr_calls(request: web.Request) -> web.StreamResponse:
     """Every IVR endpoint: the channel tells the formats apart by path."""
     settings = request.app[keys.SETTINGS]
-    channel = _channel(request)
+    channel = channel_of(request, IvrChannel)
     client = client_address(request, settings.trusted_proxies)
     inbound = await read_inbound(request, settings.json_max_bytes, client)
     await channel.verify(inbound)

@@ -28,7 +28,7 @@ from channels.webform import (
 from channels.webform_model import PhotoUpload, WebForm
 from channels.webform_pages import FormView
 from gateway import keys
-from gateway.http import PayloadTooLarge, client_address, json_error, read_inbound
+from gateway.http import PayloadTooLarge, channel_of, client_address, json_error, read_inbound
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from gateway.uploads import UploadRejected
 
@@ -42,13 +42,6 @@ _BACK = "请返回表单页面重新填写并提交。"
 _RETRY_S = ServiceUnavailable.retry_after_s
 _BUSY = "系统繁忙，您的反映暂未提交成功。已为您保留填写的内容，请稍后再次点击“提交”。"
 _IN_PROGRESS = "您的反映正在提交中，请稍候几秒再次点击“提交”，不会重复登记。"
-
-
-def _channel(request: web.Request) -> WebFormChannel:
-    channel = request.app[keys.CHANNELS]["webform"]
-    if not isinstance(channel, WebFormChannel):
-        raise TypeError("the 'webform' channel is not a WebFormChannel")
-    return channel
 
 
 def _rate_subject(client: str) -> str:
@@ -119,14 +112,14 @@ def _unavailable(channel: WebFormChannel) -> web.Response:
 
 @routes.get("/form")
 async def show_form(request: web.Request) -> web.StreamResponse:
-    return _form_page(request, _channel(request))
+    return _form_page(request, channel_of(request, WebFormChannel))
 
 
 @routes.post("/form")
 async def submit_form(request: web.Request) -> web.StreamResponse:
     app = request.app
     settings = app[keys.SETTINGS]
-    channel = _channel(request)
+    channel = channel_of(request, WebFormChannel)
     pages = channel.pages
     client = client_address(request, settings.trusted_proxies)
 

@@ -6,29 +6,22 @@ from aiohttp import web
 
 from channels.wechat import WeChatChannel
 from gateway import keys
-from gateway.http import client_address, read_inbound
+from gateway.http import channel_of, client_address, read_inbound
 
 routes = web.RouteTableDef()
-
-
-def _channel(request: web.Request) -> WeChatChannel:
-    channel = request.app[keys.CHANNELS]["wechat"]
-    if not isinstance(channel, WeChatChannel):
-        raise TypeError("the registry's wechat channel is not a WeChatChannel")
-    return channel
 
 
 @routes.get("/channels/wechat")
 async def handshake(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     inbound = await read_inbound(request, settings.json_max_bytes, client_address(request, settings.trusted_proxies))
-    return web.Response(text=_channel(request).handshake(inbound), content_type="text/plain")
+    return web.Response(text=channel_of(request, WeChatChannel).handshake(inbound), content_type="text/plain")
 
 
 @routes.post("/channels/wechat")
 async def push(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
-    channel = _channel(request)
+    channel = channel_of(request, WeChatChannel)
     inbound = await read_inbound(request, settings.json_max_bytes, client_address(request, settings.trusted_proxies))
     await channel.verify(inbound)
     native = channel.parse(inbound)

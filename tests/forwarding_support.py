@@ -10,7 +10,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from domain import TicketEvent
+from domain import TicketEvent, TicketSupplement
 from gateway.settings import Settings
 from queue_workers.settings import FORWARD_QUEUE
 from queue_workers.worker import run_worker
@@ -35,12 +35,17 @@ def queued_events(redis_client: redis.Redis) -> list[TicketEvent]:
 
 def queued_tickets(redis_client: redis.Redis) -> list[TicketEvent]:
     """The events waiting in the forwarding queue (supplements left out), oldest first."""
+    return [TicketEvent.model_validate(args) for args in _queued(redis_client, "forward_ticket")]
+
+
+def queued_supplements(redis_client: redis.Redis) -> list[TicketSupplement]:
+    """The supplements waiting in the forwarding queue, oldest first."""
+    return [TicketSupplement.model_validate(args) for args in _queued(redis_client, "forward_supplement")]
+
+
+def _queued(redis_client: redis.Redis, func: str) -> list[object]:
     queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [
-        TicketEvent.model_validate(job.args[0])
-        for job in queue.jobs
-        if (job.func_name or "").endswith("forward_ticket")
-    ]
+    return [job.args[0] for job in queue.jobs if (job.func_name or "").endswith(func)]
 
 
 def assert_queue_empty(redis_client: redis.Redis) -> None:

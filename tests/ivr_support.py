@@ -6,13 +6,6 @@ import base64
 import json
 from typing import Any
 
-import redis
-from rq import Queue
-from rq.serializers import JSONSerializer
-
-from domain import TicketSupplement
-from queue_workers.settings import FORWARD_QUEUE
-
 IVR_ID = "ivr-gz"
 IVR_TOKEN = "ivr-token-for-tests-0123456789"
 OTHER_IVR_ID = "ivr-sz"
@@ -60,12 +53,3 @@ async def post_call(client: Any, record: dict[str, Any], headers: dict[str, str]
     return await client.post(
         CALLS, data=as_json(record), headers={"Content-Type": "application/json", **(headers or bearer())}
     )
-
-
-def queued_supplements(redis_client: redis.Redis) -> list[TicketSupplement]:
-    queue = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
-    return [
-        TicketSupplement.model_validate(job.args[0])
-        for job in queue.jobs
-        if (job.func_name or "").endswith("forward_supplement")
-    ]

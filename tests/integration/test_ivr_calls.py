@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from normalizers.ivr import AGENT_NOTES_HEADING, NO_TRANSCRIPT
-from tests.forwarding_support import queued_events, queued_tickets
+from tests.forwarding_support import queued_events, queued_supplements, queued_tickets
 from tests.ivr_support import (
     CALLS,
     IVR_ID,
@@ -23,7 +23,6 @@ from tests.ivr_support import (
     call_record,
     ivr_settings,
     post_call,
-    queued_supplements,
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.forwarding_support import queued_events, queued_tickets
+from tests.forwarding_support import queued_events, queued_supplements, queued_tickets
 from tests.freeswitch_samples import (
     JSON_ARRAY,
     JSON_ENCODINGS,
@@ -21,7 +21,7 @@ from tests.freeswitch_samples import (
     fs_url_encode,
     sample,
 )
-from tests.ivr_support import IVR_ID, IVR_TOKEN, basic, ivr_settings, queued_supplements
+from tests.ivr_support import IVR_ID, IVR_TOKEN, basic, ivr_settings
 
 PATH = "/channels/ivr/freeswitch"
 CRED = basic("freeswitch", IVR_TOKEN)  # mod_xml_cdr / mod_json_cdr: <param name="cred" value="user:token"/>

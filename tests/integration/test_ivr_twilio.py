@@ -11,8 +11,8 @@ import redis
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]  # twilio ships no types
 
 from channels.ivr import EMPTY_TWIML
-from tests.forwarding_support import queued_events, queued_tickets
-from tests.ivr_support import ivr_settings, queued_supplements
+from tests.forwarding_support import queued_events, queued_supplements, queued_tickets
+from tests.ivr_support import ivr_settings
 from tests.twilio_samples import (
     CALL_SID,
     DIAL_NO_ANSWER,
