@@ -108,10 +108,6 @@ class IvrChannel(Channel[IvrRecord]):
             public_url=settings.base_url,
         )
 
-    @property
-    def serves_twilio(self) -> bool:
-        return self._twilio_token is not None
-
     async def verify(self, inbound: Inbound) -> None:
         if _format(inbound) == "twilio":
             self._verify_twilio(inbound)

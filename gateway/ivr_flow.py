@@ -24,7 +24,6 @@ is a `callback` event: the centre calls the citizen back (7×24 acceptance). One
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from dataclasses import replace
 
@@ -38,8 +37,6 @@ from gateway.enqueue import KeyWrite, Writes
 from gateway.pipeline import IntakePipeline
 from gateway.state import DedupeStore
 from queue_workers import redis_keys
-
-log = logging.getLogger(__name__)
 
 MISSED = frozenset({"abandoned", "voicemail"})
 SUPPLEMENT_MESSAGE = "已补充到该通话的工单，工单号：{ticket_no}。"
