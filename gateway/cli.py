@@ -21,6 +21,7 @@ from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
 from channels import ChannelConfigError
+from gateway import dlq_commands
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.kb import commands as kb_commands
 from gateway.logs import configure_logging
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     purge.set_defaults(run=_purge)
 
     kb_commands.add_parser(commands)
+    dlq_commands.add_parser(commands)
     policy_commands.add_parser(commands)
     return parser
 

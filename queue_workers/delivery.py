@@ -27,6 +27,7 @@ from queue_workers.failures import (
     current_job_id,
     dead_letter,
     ms_since,
+    remember_failure,
     retries_note,
 )
 from queue_workers.ticket_core import Outcome, classify, signed_headers
@@ -66,7 +67,7 @@ def post_signed(
         log.warning(
             "%s: %s %s after %.0f ms (%s); %s", subject, receiver, what, elapsed_ms, type(exc).__name__, retries_note()
         )
-        raise TransientDeliveryError(f"{receiver} {what} after {elapsed_ms:.0f} ms: {exc!r}") from exc
+        raise remember_failure(TransientDeliveryError(f"{receiver} {what} after {elapsed_ms:.0f} ms: {exc!r}")) from exc
 
     elapsed_ms = ms_since(started)
     outcome = classify(status)
@@ -80,7 +81,7 @@ def post_signed(
         log.warning(
             "%s not delivered: %s answered %d in %.0f ms; %s", subject, receiver, status, elapsed_ms, retries_note()
         )
-        raise TransientDeliveryError(message)
+        raise remember_failure(TransientDeliveryError(message, status=status, body=answer))
     log.error(
         "%s refused by the %s: %d in %.0f ms; not retried (failed job %s)",
         subject,

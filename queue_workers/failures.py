@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import TypeVar
 
 from pydantic import ValidationError
 from rq import get_current_job
@@ -25,15 +26,7 @@ FAILURE_META_KEY = "delivery_failure"
 
 
 class DeliveryError(Exception):
-    """The job's work was not done on this attempt."""
-
-
-class TransientDeliveryError(DeliveryError):
-    """Worth retrying: RQ will, on the configured schedule."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Retrying cannot help: the job goes to the FailedJobRegistry at once, details kept."""
+    """The job's work was not done on this attempt; `status` and `body`: the receiver's answer."""
 
     def __init__(
         self,
@@ -49,11 +42,30 @@ class PermanentDeliveryError(DeliveryError):
         self.details: dict[str, object] = dict(details or {})
 
 
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying: RQ will, on the configured schedule."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help: the job goes to the FailedJobRegistry at once, details kept."""
+
+
+ErrorT = TypeVar("ErrorT", bound=DeliveryError)
+
+
 def dead_letter(error: PermanentDeliveryError) -> PermanentDeliveryError:
     """Make RQ skip the retries of the running job; returns `error` for the caller to raise."""
     job = get_current_job()
     if job is not None:
         job.retries_left = 0
+    return remember_failure(error)
+
+
+def remember_failure(error: ErrorT) -> ErrorT:
+    """Keep the failure with the running job (`job.meta`): the last one is what `hotline-gateway
+    dlq` shows of a job whose retries ran out. Returns `error` for the caller to raise."""
+    job = get_current_job()
+    if job is not None:
         # Structured copy for `hotline-gateway dlq`; the exception text holds the same.
         job.meta[FAILURE_META_KEY] = {
             "status": error.status,

