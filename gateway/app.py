@@ -34,7 +34,8 @@ from gateway.pipeline import IntakePipeline
 from gateway.policy.bootstrap import policy_decider
 from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
-from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, TicketNumbers
+from gateway.spool import Spool, SpoolReplayer, node_id_of
+from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, SpoolingNonceStore, TicketNumbers
 from gateway.uploads import UploadStore
 from gateway.wechat_flow import WeChatFlow
 from queue_workers.ticket_store import TicketStore
@@ -126,6 +127,8 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     client = app[keys.REDIS]
     enqueuer = BatchingEnqueuer(app[keys.REDIS_SYNC], job_timeout_s=int(settings.ticket_core_timeout_s * 3) + 30)
     app[keys.ENQUEUER] = enqueuer
+    spool = Spool(settings.spool_path, settings.node_id or node_id_of(settings.data_dir))
+    app[keys.SPOOL] = spool
     app[keys.PIPELINE] = IntakePipeline(
         dedupe=DedupeStore(client),
         numbers=TicketNumbers(client),
@@ -134,9 +137,10 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
         dedupe_ttl_s=settings.dedupe_ttl_s,
         dedupe_wait_s=settings.dedupe_wait_s,
         forward_retry_schedule=tuple(settings.forward_retry_schedule),
+        spool=spool,
     )
     # The web form's CSRF tokens are signed with the same key as the upload URLs.
-    services = ChannelServices(nonces=RedisNonceStore(client), signer=app[keys.SIGNER])
+    services = ChannelServices(nonces=SpoolingNonceStore(RedisNonceStore(client), spool), signer=app[keys.SIGNER])
     app[keys.CHANNELS] = build_channels(settings, services)
     app[keys.FORM_RATE_LIMITER] = RateLimiter(client, "form", settings.form_rate_limit, settings.form_rate_window_s)
     app[keys.UPLOADS] = UploadStore(
@@ -148,9 +152,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     wechat = app[keys.CHANNELS].get("wechat")
     if isinstance(wechat, WeChatChannel):
-        app[keys.WECHAT_FLOW] = WeChatFlow(
-            channel=wechat, pipeline=app[keys.PIPELINE], redis=client, enqueuer=enqueuer, settings=settings
-        )
+        app[keys.WECHAT_FLOW] = WeChatFlow(channel=wechat, pipeline=app[keys.PIPELINE], redis=client, settings=settings)
     ivr = app[keys.CHANNELS].get(IvrChannel.name)
     if isinstance(ivr, IvrChannel):
         app[keys.IVR_FLOW] = IvrFlow(
@@ -161,12 +163,17 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
             dedupe_ttl_s=settings.dedupe_ttl_s,
         )
     enqueuer.start()
+    replayer = SpoolReplayer(spool, enqueuer)
+    app[keys.REPLAYER] = replayer
+    replayer.start()
     yield
     # Runs after the server stopped taking requests: outcomes still being worked out for WeChat
     # citizens go out, and whatever is waiting still reaches Redis.
     if keys.WECHAT_FLOW in app:
         await app[keys.WECHAT_FLOW].drain(settings.shutdown_grace_s)
+    await replayer.stop()
     await enqueuer.stop()
+    spool.close()
 
 
 async def _ticket_store_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -23,10 +23,14 @@ is a `callback` event: the centre calls the citizen back (7×24 acceptance). One
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
+import redis.exceptions
 from redis.asyncio import Redis as AsyncRedis
 
 from channels.base import Inbound
@@ -35,9 +39,11 @@ from channels.ivr_model import IvrCall
 from domain import Decision, DecisionKind, Intake, IntakeReply, Routing, SupplementKind, TicketEvent
 from gateway.enqueue import KeyWrite, Writes
 from gateway.pipeline import IntakePipeline
-from gateway.state import DedupeStore
 from queue_workers import redis_keys
 
+log = logging.getLogger(__name__)
+
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 MISSED = frozenset({"abandoned", "voicemail"})
 SUPPLEMENT_MESSAGE = "已补充到该通话的工单，工单号：{ticket_no}。"
 _MENU_FIELD = "menu:"
@@ -57,7 +63,6 @@ class IvrFlow:
         self._channel = channel
         self._pipeline = pipeline
         self._redis = redis
-        self._dedupe = DedupeStore(redis)
         self._region_code = region_code
         self._dedupe_ttl_s = dedupe_ttl_s
 
@@ -79,10 +84,10 @@ class IvrFlow:
         # The piece as its own submission: a retry of it is a duplicate of whatever it made.
         piece_id = f"{intake.idempotency_key}:{fingerprint(piece)}"
         piece_key = redis_keys.dedupe(channel, piece_id)
-        seen = await self._dedupe.finished(piece_key)
+        seen = await self._pipeline.stored(piece_key)
         if seen is not None:
             return _replayed(seen)
-        opened = await self._dedupe.finished(redis_keys.dedupe(channel, intake.idempotency_key))
+        opened = await self._pipeline.stored(redis_keys.dedupe(channel, intake.idempotency_key))
         if opened is None:
 
             def remember_piece(event: TicketEvent, reply: IntakeReply) -> Writes:
@@ -93,7 +98,7 @@ class IvrFlow:
                 await self._note_filed(native.ivr_id, call)
                 return reply
             # The call's ticket exists: a retry of its first piece, or a piece that raced it.
-            seen = await self._dedupe.finished(piece_key)
+            seen = await self._pipeline.stored(piece_key)
             if seen is not None:
                 return _replayed(seen)
             ticket_no = reply.ticket_no
@@ -128,27 +133,33 @@ class IvrFlow:
 
     # -- what earlier pieces told about the call ------------------------------------------------
 
+    # The notes are context, not submissions: while Redis is away the pieces are still taken (and
+    # spooled), only without what earlier pieces told.
+
     async def _note_menu(self, ivr_id: str, note: MenuNote) -> None:
         """Keys pressed at one menu, in the order the menus were left; a retry keeps its place."""
         key = redis_keys.ivr_call(ivr_id, note.call_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, _MENU_FIELD + note.note_id, f"{time.time_ns():020d}:{note.keys}")
-            pipe.expire(key, self._dedupe_ttl_s)
-            await pipe.execute()
+        with _best_effort("menu keys not noted"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hsetnx(key, _MENU_FIELD + note.note_id, f"{time.time_ns():020d}:{note.keys}")
+                pipe.expire(key, self._dedupe_ttl_s)
+                await pipe.execute()
 
     async def _with_call_notes(self, ivr_id: str, piece: IvrCall) -> tuple[IvrCall, set[str]]:
         """`piece` completed with what earlier pieces told (the menu path; the numbers, which a
         Twilio recording callback does not carry), its own numbers noted for later pieces; and
         the recordings already filed for the call."""
         key = redis_keys.ivr_call(ivr_id, piece.call_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if piece.caller:
-                pipe.hsetnx(key, "caller", piece.caller)
-            if piece.callee:
-                pipe.hsetnx(key, "callee", piece.callee)
-            pipe.expire(key, self._dedupe_ttl_s)
-            pipe.hgetall(key)
-            notes = {_text(k): _text(v) for k, v in (await pipe.execute())[-1].items()}
+        notes: dict[str, str] = {}
+        with _best_effort("the call's notes not read"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if piece.caller:
+                    pipe.hsetnx(key, "caller", piece.caller)
+                if piece.callee:
+                    pipe.hsetnx(key, "callee", piece.callee)
+                pipe.expire(key, self._dedupe_ttl_s)
+                pipe.hgetall(key)
+                notes = {_text(k): _text(v) for k, v in (await pipe.execute())[-1].items()}
         menus = sorted(value for field, value in notes.items() if field.startswith(_MENU_FIELD))
         menu_path = "-".join(value.partition(":")[2] for value in menus) or None
         call = piece.model_copy(
@@ -165,10 +176,13 @@ class IvrFlow:
         Noted after the filing, so at worst a crash in between sends the recording twice."""
         if call.recording is not None:
             key = redis_keys.ivr_call(ivr_id, call.call_id)
-            await self._redis.hset(key, _RECORDING_FIELD + str(call.recording.url), b"1")
+            with _best_effort("recording not noted as filed"):
+                await self._redis.hset(key, _RECORDING_FIELD + str(call.recording.url), b"1")
 
     async def _filed(self, ivr_id: str, call_id: str) -> set[str]:
-        notes = await self._redis.hgetall(redis_keys.ivr_call(ivr_id, call_id))
+        notes: dict[bytes | str, bytes | str] = {}
+        with _best_effort("filed recordings not read"):
+            notes = await self._redis.hgetall(redis_keys.ivr_call(ivr_id, call_id))
         return _recordings({_text(k): _text(v) for k, v in notes.items()})
 
 
@@ -193,6 +207,15 @@ def supplement_kind(call: IvrCall) -> SupplementKind | None:
     if call.recording is not None:
         return "media"
     return None
+
+
+@contextlib.contextmanager
+def _best_effort(what: str) -> Iterator[None]:
+    """Redis failing here costs context, never the piece: logged and passed over."""
+    try:
+        yield
+    except _REDIS_DOWN:
+        log.warning("ivr: %s (Redis unavailable)", what)
 
 
 def _recordings(notes: dict[str, str]) -> set[str]:

@@ -14,6 +14,7 @@ from gateway.kb.live import LiveKnowledgeBase
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
 from gateway.signing import Signer
+from gateway.spool import Spool, SpoolReplayer
 from gateway.state import RateLimiter
 from gateway.uploads import UploadStore
 from gateway.wechat_flow import WeChatFlow
@@ -33,3 +34,5 @@ WECHAT_FLOW = web.AppKey("wechat_flow", WeChatFlow)
 DECIDER = web.AppKey("decider", Decider)
 KB = web.AppKey("kb", LiveKnowledgeBase)
 IVR_FLOW = web.AppKey("ivr_flow", IvrFlow)
+SPOOL = web.AppKey("spool", Spool)
+REPLAYER = web.AppKey("replayer", SpoolReplayer)

@@ -1,8 +1,10 @@
 """The intake pipeline: dedupe → decide → number → event → enqueue → reply.
 
-A submission is acknowledged only after its job (and the reply a repeat will get) is in Redis.
-If Redis fails, the citizen gets a 503 and nothing of the submission stays behind but, at most,
-a ticket number that was never used.
+A submission is acknowledged only after its job (and the reply a repeat will get) is in Redis —
+or, while Redis cannot take it, in the durable spool (`gateway.spool`), numbered from the spool's
+own counter and replayed into Redis as soon as it answers. Only when neither takes it does the
+citizen get a 503, and nothing of the submission stays behind but, at most, a ticket number that
+was never used.
 
 Besides new tickets it takes supplements (more material for an existing ticket) and amendments
 (the answer to a question for missing facts, merged into a ticket that is being held).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -33,6 +36,7 @@ from domain.intake import Decision
 from gateway.decide import Decider
 from gateway.enqueue import FORWARD_FUNC, BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, Writes
 from gateway.replies import build_reply
+from gateway.spool import AlreadySpooled, Spool, SpoolFailed
 from gateway.state import DedupeStore, TicketNumbers
 from queue_workers import redis_keys
 from queue_workers.settings import FORWARD_QUEUE
@@ -70,6 +74,7 @@ class IntakePipeline:
         dedupe_ttl_s: int,
         dedupe_wait_s: float,
         forward_retry_schedule: tuple[int, ...] = (),
+        spool: Spool | None = None,
     ) -> None:
         self._dedupe = dedupe
         self._numbers = numbers
@@ -78,6 +83,7 @@ class IntakePipeline:
         self._dedupe_ttl_s = dedupe_ttl_s
         self._dedupe_wait_s = dedupe_wait_s
         self._forward_retry_schedule = forward_retry_schedule
+        self._spool = spool
 
     async def submit(
         self,
@@ -108,20 +114,84 @@ class IntakePipeline:
         """
         return await self._once(answer, lambda key: self._amend(held, answer, key, extra))
 
+    async def stored(self, key: str) -> bytes | None:
+        """What a submission stored at `key` (its reply, a channel's own key): from the spool while
+        it waits there, else from Redis; None when neither has it, or Redis cannot say."""
+        spooled = await self._spooled(key)
+        if spooled is not None:
+            return spooled
+        try:
+            return await self._dedupe.finished(key)
+        except _UNAVAILABLE:
+            if self._spool is None:
+                raise
+            return None
+
     async def _once(self, intake: Intake, work: Callable[[str], Awaitable[IntakeReply]]) -> IntakeReply:
         key = redis_keys.dedupe(intake.channel.value, intake.idempotency_key)
+        spooled = await self._spooled(key)
+        if spooled is not None:
+            return _duplicate(spooled)
+        claim: str | None = None
         try:
-            claim = await self._claim_or_replay(key)
-            if isinstance(claim, IntakeReply):
-                return claim
             try:
-                return await work(key)
+                found = await self._claim_or_replay(key)
             except _UNAVAILABLE:
+                if self._spool is None:
+                    raise
+                found = None  # Redis is away: the spool's unique key stands for the claim
+            if isinstance(found, IntakeReply):
+                return found
+            claim = found
+            return await work(key)
+        except AlreadySpooled as first:
+            return _duplicate(first.value)
+        except (*_UNAVAILABLE, SpoolFailed) as exc:
+            if claim is not None:
                 await self._release(key, claim)
-                raise
-        except _UNAVAILABLE as exc:
             log.warning("intake via %s not taken: Redis unavailable (%s)", intake.channel, type(exc).__name__)
             raise ServiceUnavailable from exc
+
+    async def _spooled(self, key: str) -> bytes | None:
+        if self._spool is None or not self._spool.waiting:
+            return None
+        try:
+            return await asyncio.to_thread(self._spool.lookup, key)
+        except sqlite3.Error:
+            return None  # an unreadable spool cannot answer; Redis, or the work, decides
+
+    async def _ticket_no(self, intake: Intake) -> str:
+        try:
+            return await self._numbers.next(intake.received_at)
+        except _UNAVAILABLE:
+            if self._spool is None:
+                raise
+            day = intake.received_at.strftime("%Y%m%d")
+            try:
+                return await asyncio.to_thread(self._spool.next_ticket_no, day)
+            except sqlite3.Error as exc:
+                raise SpoolFailed(str(exc)) from exc
+
+    async def write(self, writes: Writes) -> None:
+        """Writes of a channel's own (a late reply's job, photos waiting for their text), into Redis
+        or, while it is away, the spool; `ServiceUnavailable` when neither takes them."""
+        try:
+            await self._write(writes, None)
+        except (*_UNAVAILABLE, SpoolFailed) as exc:
+            raise ServiceUnavailable from exc
+
+    async def _write(self, writes: Writes, key: str | None) -> None:
+        """Into Redis; into the spool when Redis cannot take them (`key`: the submission's own)."""
+        try:
+            await self._enqueuer.write(writes)
+        except EnqueueFailed:
+            if self._spool is None:
+                raise
+            try:
+                await asyncio.to_thread(self._spool.add, writes, unique=key)
+            except sqlite3.Error as exc:
+                raise SpoolFailed(str(exc)) from exc
+            log.warning("Redis unavailable: a submission was spooled (%d waiting)", self._spool.waiting)
 
     async def _claim_or_replay(self, key: str) -> str | IntakeReply:
         """Our claim token when we are first; the stored reply when a first request finished."""
@@ -132,7 +202,7 @@ class IntakePipeline:
                 return token
             stored = await self._dedupe.finished(key)
             if stored is not None:
-                return IntakeReply.model_validate_json(stored).model_copy(update={"duplicate": True})
+                return _duplicate(stored)
             # Another request holds the claim (or just released it): wait for its outcome.
             if time.monotonic() >= deadline:
                 raise StillInProgress
@@ -147,7 +217,7 @@ class IntakePipeline:
         decided: Decision | None,
     ) -> IntakeReply:
         decision = decided or await self._decider.decide(intake)
-        ticket_no = await self._numbers.next(intake.received_at)
+        ticket_no = await self._ticket_no(intake)
         event = _event(uuid.uuid4(), ticket_no, intake, decision)
         reply = build_reply(ticket_no, decision)
         job = self.forward_job(event)
@@ -156,7 +226,7 @@ class IntakePipeline:
         writes = Writes(jobs=(job,), keys=(self._reply_write(key, reply),))
         if extra is not None:
             writes = writes + extra(event, reply)
-        await self._enqueuer.write(writes)
+        await self._write(writes, key)
         log.info(
             "ticket %s via %s: %s category=%s domain=%s%s",
             ticket_no,
@@ -191,7 +261,7 @@ class IntakePipeline:
             description=f"supplement {ticket_no} ({kind})",
             retry_schedule=self._forward_retry_schedule,
         )
-        await self._enqueuer.write(Writes(jobs=(job,), keys=(self._reply_write(key, reply),)) + extra)
+        await self._write(Writes(jobs=(job,), keys=(self._reply_write(key, reply),)) + extra, key)
         log.info("ticket %s via %s: supplement (%s)", ticket_no, intake.channel, kind)
         return reply
 
@@ -219,7 +289,7 @@ class IntakePipeline:
             keys=(self._reply_write(key, reply),),
             unschedule=((FORWARD_QUEUE, str(held.event_id)),),
         )
-        await self._enqueuer.write(writes + extra)
+        await self._write(writes + extra, key)
         log.info("ticket %s amended via %s: %s", held.ticket_no, answer.channel, decision.decision)
         return reply
 
@@ -240,6 +310,10 @@ class IntakePipeline:
         # If Redis is gone the claim expires on its own; a retry before then gets StillInProgress.
         with contextlib.suppress(redis.exceptions.RedisError):
             await self._dedupe.release(key, token)
+
+
+def _duplicate(stored: bytes) -> IntakeReply:
+    return IntakeReply.model_validate_json(stored).model_copy(update={"duplicate": True})
 
 
 def _event(event_id: uuid.UUID, ticket_no: str, intake: Intake, decision: Decision) -> TicketEvent:

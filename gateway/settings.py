@@ -80,6 +80,11 @@ class Settings(WorkerSettings):
         default=5.0, gt=0, description="How long a repeat waits for the first request to finish"
     )
     shutdown_grace_s: float = Field(default=30.0, gt=0, description="Drain time on SIGTERM, seconds")
+    node_id: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}$",
+        description="4-digit id in the numbers of tickets spooled while Redis is away; unset: drawn once",
+    )
     log_level: str = Field(default="INFO", description="Logging level")
     wechat_token: SecretStr | None = Field(default=None, description="WeChat server-configuration Token")
     wechat_aes_key: SecretStr | None = Field(
@@ -165,6 +170,10 @@ class Settings(WorkerSettings):
             if not MENU_KEY.fullmatch(path):
                 raise ValueError(f"HOTLINE_IVR_MENU: {path!r} is not a menu path of keys joined by '-' (\"2-1\")")
         return value
+
+    @property
+    def spool_path(self) -> Path:
+        return self.data_dir / "spool.sqlite3"
 
     @property
     def base_url(self) -> str:

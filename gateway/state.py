@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import sqlite3
+import time
 from datetime import datetime
 
+import redis.exceptions
 from redis.asyncio import Redis
 
+from gateway.spool import Spool
 from queue_workers import redis_keys
 
 # Deletes the claim only while it still holds our own token: once the reply has replaced it (the
@@ -25,6 +30,25 @@ class RedisNonceStore:
 
     async def use_once(self, scope: str, token: str, ttl_s: int) -> bool:
         return bool(await self._redis.set(redis_keys.nonce(scope, token), b"1", nx=True, ex=ttl_s))
+
+
+class SpoolingNonceStore:
+    """Nonces in Redis; in the spool's SQLite while Redis is away, so a signed request can still be
+    taken (and spooled) then. A nonce used on one side is not seen by the other: a replay across
+    the outage's edges is still caught by the submission's own idempotency key."""
+
+    def __init__(self, redis_store: RedisNonceStore, spool: Spool) -> None:
+        self._redis = redis_store
+        self._spool = spool
+
+    async def use_once(self, scope: str, token: str, ttl_s: int) -> bool:
+        try:
+            return await self._redis.use_once(scope, token, ttl_s)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as unavailable:
+            try:
+                return await asyncio.to_thread(self._spool.use_nonce, f"{scope}:{token}", ttl_s, time.time())
+            except sqlite3.Error:
+                raise unavailable from None  # neither can tell: 503, the client retries
 
 
 class DedupeStore:

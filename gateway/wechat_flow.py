@@ -19,11 +19,13 @@ How citizens write (several messages for one complaint):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import redis.exceptions
 from aiohttp import web
 from redis.asyncio import Redis as AsyncRedis
 
@@ -32,7 +34,7 @@ from channels.wechat import WeChatChannel, WeChatRequest, split_passive
 from channels.wechat_model import WeChatMessage
 from domain import Attachment, DecisionKind, Intake, IntakeReply, Location, SupplementKind, TicketEvent, fact_label
 from gateway import wechat_texts as texts
-from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
+from gateway.enqueue import JobSpec, KeyWrite, ListPush, Writes
 from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
 from gateway.state import DedupeStore
@@ -40,6 +42,8 @@ from queue_workers import redis_keys
 from queue_workers.settings import REPLY_QUEUE
 
 log = logging.getLogger(__name__)
+
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 SEND_TEXT_FUNC = "queue_workers.wechat_reply.send_wechat_text"
 TICKET_MESSAGES = {"text", "link"}
@@ -50,8 +54,8 @@ LATE_FLAG_TTL_S = 3600
 # The held ticket's delivery fires when the conversation ends; its state expires a little before
 # (a tenth, at most 10 s), so an answer is never merged into a ticket that is already on its way.
 MAX_CONVERSATION_MARGIN_S = 10
-# Outcomes that could not be stored because Redis was down are retried in the background this
-# long after the citizen was answered `success` (the durable spool of issue 7 replaces this).
+# Outcomes that could be stored neither in Redis nor in the spool are retried in the background
+# this long after the citizen was answered `success`.
 LATE_RETRY_DELAYS_S = (1, 2, 5, 10, 30, 60, 120, 300)
 
 
@@ -77,14 +81,12 @@ class WeChatFlow:
         channel: WeChatChannel,
         pipeline: IntakePipeline,
         redis: AsyncRedis,
-        enqueuer: BatchingEnqueuer,
         settings: Settings,
     ) -> None:
         self._channel = channel
         self._pipeline = pipeline
         self._redis = redis
         self._events = DedupeStore(redis)
-        self._enqueuer = enqueuer
         self._settings = settings
         self._late: set[asyncio.Task[None]] = set()
 
@@ -98,7 +100,8 @@ class WeChatFlow:
         if work in done:
             return await self._answer(native, work.result())
         # Out of time: the flag first, so a retry that finds the outcome ready stays silent too.
-        await self._redis.set(redis_keys.wechat_late(message.dedupe_key), b"1", ex=LATE_FLAG_TTL_S)
+        with contextlib.suppress(*_REDIS_DOWN):  # without Redis a retry is answered twice, at worst
+            await self._redis.set(redis_keys.wechat_late(message.dedupe_key), b"1", ex=LATE_FLAG_TTL_S)
         task = asyncio.create_task(self._finish_late(native, inbound, work))
         self._late.add(task)
         task.add_done_callback(self._late.discard)
@@ -118,12 +121,18 @@ class WeChatFlow:
 
     async def _answer(self, native: WeChatRequest, outcome: Outcome) -> web.StreamResponse:
         message = native.message
-        if not outcome.owner and await self._redis.exists(redis_keys.wechat_late(message.dedupe_key)):
+        if not outcome.owner and await self._answered_late(message):
             return self._channel.success_reply()  # the outcome goes out through the API once
         head, rest = split_passive(outcome.text)
         if rest and outcome.owner:
-            await self._enqueuer.write(Writes(jobs=(self._send_job(message, rest, outcome.ticket_no, "rest"),)))
+            await self._pipeline.write(Writes(jobs=(self._send_job(message, rest, outcome.ticket_no, "rest"),)))
         return self._channel.text_reply(native, head)
+
+    async def _answered_late(self, message: WeChatMessage) -> bool:
+        try:
+            return bool(await self._redis.exists(redis_keys.wechat_late(message.dedupe_key)))
+        except _REDIS_DOWN:
+            return False
 
     async def _finish_late(self, native: WeChatRequest, inbound: Inbound, work: asyncio.Future[Outcome]) -> None:
         message = native.message
@@ -141,10 +150,10 @@ class WeChatFlow:
         if outcome is None or not outcome.owner:
             return
         try:
-            await self._enqueuer.write(Writes(jobs=(self._send_job(message, outcome.text, outcome.ticket_no, "late"),)))
-        except EnqueueFailed:
+            await self._pipeline.write(Writes(jobs=(self._send_job(message, outcome.text, outcome.ticket_no, "late"),)))
+        except ServiceUnavailable:
             # The ticket is safe (stored before this); only the citizen's notice is lost.
-            log.error("ticket %s: the late reply could not be queued (Redis unavailable)", outcome.ticket_no)
+            log.error("ticket %s: the late reply could be queued nowhere", outcome.ticket_no)
 
     async def _retry_in_background(self, native: WeChatRequest, inbound: Inbound) -> Outcome | None:
         for delay in LATE_RETRY_DELAYS_S:
@@ -191,13 +200,18 @@ class WeChatFlow:
         return await self._hold_media(native, inbound)
 
     async def _citizen(self, openid: str) -> _CitizenState:
-        """Everything the flow knows about this citizen, in one round trip."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.get(redis_keys.wechat_conversation(openid))
-            pipe.get(redis_keys.wechat_recent_ticket(openid))
-            pipe.lrange(redis_keys.wechat_pending_media(openid), 0, -1)
-            pipe.get(redis_keys.wechat_location(openid))
-            conversation, recent, pending, location = await pipe.execute()
+        """Everything the flow knows about this citizen, in one round trip. While Redis is away,
+        nothing: the message is taken on its own (a new ticket, spooled) rather than lost."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(redis_keys.wechat_conversation(openid))
+                pipe.get(redis_keys.wechat_recent_ticket(openid))
+                pipe.lrange(redis_keys.wechat_pending_media(openid), 0, -1)
+                pipe.get(redis_keys.wechat_location(openid))
+                conversation, recent, pending, location = await pipe.execute()
+        except _REDIS_DOWN:
+            log.warning("wechat: the citizen's conversation is unknown (Redis unavailable)")
+            return _CitizenState(None, None, [], None)
         return _CitizenState(conversation, recent, list(pending), location)
 
     async def _new_ticket(self, native: WeChatRequest, inbound: Inbound, state: _CitizenState) -> Outcome:
@@ -280,7 +294,7 @@ class WeChatFlow:
                 "location": intake.content.location.model_dump(mode="json") if intake.content.location else None,
             }
         )
-        await self._enqueuer.write(
+        await self._pipeline.write(
             Writes(
                 pushes=(
                     ListPush(

@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,10 +86,13 @@ async def test_failed_enqueue_leaves_no_job_and_no_claim(
     assert Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer).count == 1
 
 
-async def test_unreachable_redis_gives_503_with_retry_after(make_settings: Any, aiohttp_client: Any) -> None:
+async def test_unreachable_redis_and_an_unwritable_spool_give_503_with_retry_after(
+    make_settings: Any, aiohttp_client: Any, tmp_path: Path
+) -> None:
     from gateway.app import create_app
 
     settings = make_settings(redis_url=f"redis://127.0.0.1:{_closed_port()}/13")
+    settings.spool_path.mkdir(parents=True)  # a directory where the spool's file should be
     client = await aiohttp_client(create_app(settings))
     body = json.dumps({"request_id": str(uuid.uuid4()), "user_id": "u1", "text": "公交车不停站"}).encode()
     response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
