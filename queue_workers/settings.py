@@ -39,6 +39,11 @@ class WorkerSettings(BaseSettings):
     )
     ticket_core_secret: SecretStr | None = Field(default=None, description="HMAC secret for forwarding")
     ticket_core_timeout_s: float = Field(default=10.0, gt=0, description="Per-request timeout, seconds")
+    worker_maintenance_s: int = Field(
+        default=60,
+        ge=1,
+        description="How often a worker cleans RQ's registries: requeues the jobs of a worker that died",
+    )
     forward_max_age_s: int = Field(
         default=24 * 3600,
         ge=60,
