@@ -64,6 +64,10 @@ class ForwardWorker(SimpleWorker):
         if _on_main_thread():
             super()._install_signal_handlers()  # type: ignore[no-untyped-call]
 
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        forget_dead_executions(job)
+        super().execute_job(job, queue)
+
     @property
     def dequeue_timeout(self) -> int:
         # An idle worker waits on the queues for up to this long before it looks at its
@@ -142,6 +146,26 @@ def run_worker(
     finally:
         forwarding.close()
         connection.close()
+
+
+def forget_dead_executions(job: Job) -> list[str]:
+    """Drop from the job's execution registry the executions of a worker that died with it.
+
+    RQ 3 keeps a job's executions in a sorted set that outlives their hashes by a minute; a job
+    retried after its worker died (SIGKILL) within that minute runs, then fails in RQ's own
+    bookkeeping ("Execution … not found in Redis") and is retried again and again until the dead
+    entry expires — a delivery made but reported failed, retries burnt. Removing the entries
+    whose hashes are gone before the job runs ends that.
+    """
+    registry = job.execution_registry
+    dead = [
+        member
+        for member in map(_text, job.connection.zrange(registry.key, 0, -1))
+        if not job.connection.exists(f"rq:execution:{job.id}:{member}")
+    ]
+    if dead:
+        job.connection.zrem(registry.key, *dead)
+    return dead
 
 
 def rescue_orphans(queues: list[Queue], *, grace_s: float = ORPHAN_GRACE_S) -> list[str]:

@@ -46,3 +46,15 @@ def test_only_the_lost_job_is_queued_again(redis_client: redis.Redis) -> None:
     assert "lost" in forward.job_ids
     assert "just-taken" not in forward.job_ids
     assert rescue_orphans([forward, replies], grace_s=120) == []  # on its queue now
+
+
+def test_the_executions_of_a_dead_worker_are_forgotten_before_the_retry(redis_client: redis.Redis) -> None:
+    from queue_workers.worker import forget_dead_executions
+
+    forward = Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    job = forward.enqueue(FUNC, {"id": "retried"}, job_id="retried")
+    registry = job.execution_registry
+    redis_client.zadd(registry.key, {"exec-dead": time.time() + 60, "exec-live": time.time() + 60})
+    redis_client.hset("rq:execution:retried:exec-live", "worker_name", "w-1")
+    assert forget_dead_executions(job) == ["exec-dead"]
+    assert [m.decode() for m in redis_client.zrange(registry.key, 0, -1)] == ["exec-live"]
