@@ -86,8 +86,9 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
     app.cleanup_ctx.append(_pipeline_ctx)
     app.cleanup_ctx.append(_ticket_store_ctx)
     app.router.add_routes(routes_ops.routes)
-    app.router.add_routes(routes_admin.routes)
-    app.router.add_routes(routes_kb.routes)
+    if settings.admin_enabled:
+        app.router.add_routes(routes_admin.routes)
+        app.router.add_routes(routes_kb.routes)
     routes_channels.add_routes(app, settings)
     if "webform" in settings.channels:
         app.router.add_routes(routes_webform.routes)

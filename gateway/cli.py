@@ -154,6 +154,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.admin_enabled and settings.admin_token is None:
+        print(
+            "hotline-gateway serve: HOTLINE_ADMIN_TOKEN is not set while the admin endpoints are enabled; "
+            "set it, or HOTLINE_ADMIN_ENABLED=false to serve without /admin",
+            file=sys.stderr,
+        )
+        return 2
     settings, embedded = _with_redis(settings)
     if embedded is not None:
         log.warning("HOTLINE_REDIS_URL is unset: embedded Redis; run `hotline-gateway worker` beside it")

@@ -51,6 +51,9 @@ class Settings(WorkerSettings):
         description="Signs CSRF tokens and upload URLs; unset: generated once under the data dir",
     )
     admin_token: SecretStr | None = Field(default=None, description="Bearer token for /admin/*")
+    admin_enabled: bool = Field(
+        default=True, description="Serve /admin/* (then `serve` needs HOTLINE_ADMIN_TOKEN to start)"
+    )
     app_keys: dict[str, SecretStr] = Field(
         default_factory=dict, description='App HMAC keys, JSON object {"key id": "secret"}'
     )
@@ -149,6 +152,13 @@ class Settings(WorkerSettings):
         for key_id, secret in value.items():
             if not key_id or len(secret.get_secret_value()) < 16:
                 raise ValueError(f"HOTLINE_APP_KEYS: the secret of key {key_id!r} is shorter than 16 chars")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _check_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"HOTLINE_ADMIN_TOKEN is shorter than {MIN_TOKEN_CHARS} chars")
         return value
 
     @field_validator("ivr_tokens")
