@@ -86,6 +86,17 @@ class UnsupportedMediaType(ChannelError):
     code = "unsupported_media_type"
 
 
+class RateLimited(ChannelError):
+    """Too many requests from one sender (address, openid, caller number) in the window."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class ChannelConfigError(Exception):
     """A channel cannot start: the message names the setting that is wrong or missing."""
 

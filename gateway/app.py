@@ -35,7 +35,7 @@ from gateway.policy.bootstrap import policy_decider
 from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
 from gateway.spool import Spool, SpoolReplayer, node_id_of
-from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, SpoolingNonceStore, TicketNumbers
+from gateway.state import DedupeStore, RateLimiter, RedisNonceStore, SenderLimits, SpoolingNonceStore, TicketNumbers
 from gateway.uploads import UploadStore
 from gateway.wechat_flow import WeChatFlow
 from queue_workers.ticket_store import TicketStore
@@ -144,6 +144,11 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     services = ChannelServices(nonces=SpoolingNonceStore(RedisNonceStore(client), spool), signer=app[keys.SIGNER])
     app[keys.CHANNELS] = build_channels(settings, services)
     app[keys.FORM_RATE_LIMITER] = RateLimiter(client, "form", settings.form_rate_limit, settings.form_rate_window_s)
+    app[keys.SENDER_LIMITS] = SenderLimits(
+        client,
+        settings.form_rate_window_s,
+        {"app": settings.app_rate_limit, "wechat": settings.wechat_rate_limit, "ivr": settings.ivr_rate_limit},
+    )
     app[keys.UPLOADS] = UploadStore(
         settings.data_dir / "uploads",
         app[keys.SIGNER],
@@ -153,7 +158,13 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     wechat = app[keys.CHANNELS].get("wechat")
     if isinstance(wechat, WeChatChannel):
-        app[keys.WECHAT_FLOW] = WeChatFlow(channel=wechat, pipeline=app[keys.PIPELINE], redis=client, settings=settings)
+        app[keys.WECHAT_FLOW] = WeChatFlow(
+            channel=wechat,
+            pipeline=app[keys.PIPELINE],
+            redis=client,
+            settings=settings,
+            limits=app[keys.SENDER_LIMITS],
+        )
     ivr = app[keys.CHANNELS].get(IvrChannel.name)
     if isinstance(ivr, IvrChannel):
         app[keys.IVR_FLOW] = IvrFlow(

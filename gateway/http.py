@@ -11,7 +11,7 @@ import redis.exceptions
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from channels.base import Channel, ChannelError, Inbound, json_response
+from channels.base import Channel, ChannelError, Inbound, RateLimited, json_response
 from gateway import keys
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from normalizers.pii import mask_pii
@@ -43,7 +43,8 @@ def error_middleware_factory() -> Middleware:
         try:
             return await handler(request)
         except ChannelError as exc:
-            return json_response(exc.to_json_dict(), status=exc.status)
+            headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+            return json_response(exc.to_json_dict(), status=exc.status, headers=headers)
         except (ServiceUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             # Redis is down (at the nonce check, the dedupe claim or the enqueue): nothing was
             # taken, and the sender must know to retry.
@@ -132,3 +133,16 @@ def channel_of(request: web.Request, kind: type[ChannelT]) -> ChannelT:
     if not isinstance(channel, kind):
         raise TypeError(f"the registry's {kind.name} channel is not a {kind.__name__}")
     return channel
+
+
+def rate_subject(client: str) -> str:
+    """IPv4 address, or the /64 of an IPv6 one (one household or phone holds a whole /64)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)

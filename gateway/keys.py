@@ -15,7 +15,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
 from gateway.signing import Signer
 from gateway.spool import Spool, SpoolReplayer
-from gateway.state import RateLimiter
+from gateway.state import RateLimiter, SenderLimits
 from gateway.uploads import UploadStore
 from gateway.wechat_flow import WeChatFlow
 from queue_workers.ticket_store import TicketStore
@@ -36,3 +36,4 @@ KB = web.AppKey("kb", LiveKnowledgeBase)
 IVR_FLOW = web.AppKey("ivr_flow", IvrFlow)
 SPOOL = web.AppKey("spool", Spool)
 REPLAYER = web.AppKey("replayer", SpoolReplayer)
+SENDER_LIMITS = web.AppKey("sender_limits", SenderLimits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import keys
-from gateway.http import Handler, client_address, read_inbound
+from gateway.http import Handler, client_address, rate_subject, read_inbound
 from gateway.settings import Settings
 
 # Channel name → (method, path). The web form has its own routes (routes_webform).
@@ -19,6 +19,8 @@ def channel_handler(name: str) -> Handler:
         settings = request.app[keys.SETTINGS]
         channel = request.app[keys.CHANNELS][name]
         client = client_address(request, settings.trusted_proxies)
+        # Counted before the body is read: a flood is turned away at the cheapest point.
+        await request.app[keys.SENDER_LIMITS].check(name, rate_subject(client))
         inbound = await read_inbound(request, settings.json_max_bytes, client)
         await channel.verify(inbound)
         native = channel.parse(inbound)

@@ -8,6 +8,7 @@ from channels.ivr import CALLS_PATH, FREESWITCH_PATH, TWILIO_PATH, IvrChannel
 from gateway import keys
 from gateway.http import channel_of, client_address, read_inbound
 from gateway.settings import Settings
+from normalizers.text import normalize_phone
 
 
 async def ivr_calls(request: web.Request) -> web.StreamResponse:
@@ -18,6 +19,8 @@ async def ivr_calls(request: web.Request) -> web.StreamResponse:
     inbound = await read_inbound(request, settings.json_max_bytes, client)
     await channel.verify(inbound)
     native = channel.parse(inbound)
+    if native.call is not None:
+        await request.app[keys.SENDER_LIMITS].check("ivr", normalize_phone(native.call.caller))
     reply = await request.app[keys.IVR_FLOW].take(native, inbound)
     if reply is None:
         return channel.acknowledge(native)

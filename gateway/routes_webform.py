@@ -28,7 +28,7 @@ from channels.webform import (
 from channels.webform_model import PhotoUpload, WebForm
 from channels.webform_pages import FormView
 from gateway import keys
-from gateway.http import PayloadTooLarge, channel_of, client_address, json_error, read_inbound
+from gateway.http import PayloadTooLarge, channel_of, client_address, json_error, rate_subject, read_inbound
 from gateway.pipeline import ServiceUnavailable, StillInProgress
 from gateway.uploads import UploadRejected
 
@@ -42,19 +42,6 @@ _BACK = "请返回表单页面重新填写并提交。"
 _RETRY_S = ServiceUnavailable.retry_after_s
 _BUSY = "系统繁忙，您的反映暂未提交成功。已为您保留填写的内容，请稍后再次点击“提交”。"
 _IN_PROGRESS = "您的反映正在提交中，请稍候几秒再次点击“提交”，不会重复登记。"
-
-
-def _rate_subject(client: str) -> str:
-    """IPv4 address, or the /64 of an IPv6 one (one household or phone holds a whole /64)."""
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
-        return client
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
-    return str(address)
 
 
 def _masked(client: str) -> str:
@@ -118,7 +105,7 @@ async def submit_form(request: web.Request) -> web.StreamResponse:
     # parsing, valid or not, so a flood is turned away at the cheapest point.
     limiter = app[keys.FORM_RATE_LIMITER]
     try:
-        wait_s = await limiter.hit(_rate_subject(client), time.time())
+        wait_s = await limiter.hit(rate_subject(client), time.time())
     except _REDIS_DOWN:
         # The counts live in Redis: while it is away, a citizen's submission (spooled) comes before
         # the limit, which holds again as soon as Redis answers.

@@ -72,6 +72,11 @@ class Settings(WorkerSettings):
         default=10, ge=1, description="Web-form submissions allowed per client address per window"
     )
     form_rate_window_s: int = Field(default=600, ge=1, description="Rate-limit window, seconds")
+    app_rate_limit: int = Field(
+        default=600, ge=1, description="App messages allowed per client address per rate-limit window"
+    )
+    wechat_rate_limit: int = Field(default=100, ge=1, description="WeChat messages allowed per openid per window")
+    ivr_rate_limit: int = Field(default=30, ge=1, description="IVR records allowed per caller number per window")
     trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated networks whose X-Forwarded-For is believed (client address)",

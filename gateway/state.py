@@ -11,6 +11,7 @@ from datetime import datetime
 import redis.exceptions
 from redis.asyncio import Redis
 
+from channels.base import RateLimited
 from gateway.spool import Spool
 from queue_workers import redis_keys
 
@@ -113,3 +114,25 @@ class RateLimiter:
         if int(count) <= self.limit:
             return 0
         return max(1, int((window + 1) * self.window_s - now))
+
+
+class SenderLimits:
+    """Requests per sender — client address (app), openid (WeChat), caller number (IVR) — per
+    window, counted in Redis so the limit holds across gateway processes. While Redis is away
+    nothing is counted: a citizen's submission (spooled) comes before the limit."""
+
+    def __init__(self, redis: Redis, window_s: int, limits: dict[str, int]) -> None:
+        self._limiters = {scope: RateLimiter(redis, scope, limit, window_s) for scope, limit in limits.items()}
+
+    async def check(self, scope: str, sender: str | None) -> None:
+        limiter = self._limiters.get(scope)
+        if limiter is None or not sender:
+            return
+        try:
+            wait_s = await limiter.hit(sender, time.time())
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            return
+        if wait_s:
+            raise RateLimited(
+                f"more than {limiter.limit} requests in {limiter.window_s} s from this sender", retry_after_s=wait_s
+            )

@@ -29,7 +29,7 @@ import redis.exceptions
 from aiohttp import web
 from redis.asyncio import Redis as AsyncRedis
 
-from channels.base import Inbound
+from channels.base import Inbound, RateLimited
 from channels.wechat import WeChatChannel, WeChatRequest, split_passive
 from channels.wechat_model import WeChatMessage
 from domain import Attachment, DecisionKind, Intake, IntakeReply, Location, SupplementKind, TicketEvent, fact_label
@@ -37,7 +37,7 @@ from gateway import wechat_texts as texts
 from gateway.enqueue import JobSpec, KeyWrite, ListPush, Writes
 from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
-from gateway.state import DedupeStore
+from gateway.state import DedupeStore, SenderLimits
 from queue_workers import redis_keys
 from queue_workers.settings import REPLY_QUEUE
 
@@ -82,12 +82,14 @@ class WeChatFlow:
         pipeline: IntakePipeline,
         redis: AsyncRedis,
         settings: Settings,
+        limits: SenderLimits,
     ) -> None:
         self._channel = channel
         self._pipeline = pipeline
         self._redis = redis
         self._events = DedupeStore(redis)
         self._settings = settings
+        self._limits = limits
         self._late: set[asyncio.Task[None]] = set()
 
     async def handle(self, native: WeChatRequest, inbound: Inbound) -> web.StreamResponse:
@@ -95,6 +97,11 @@ class WeChatFlow:
         if message.msg_type == "event":
             text = await self._event(message)
             return self._channel.text_reply(native, text) if text else self._channel.success_reply()
+        try:
+            await self._limits.check("wechat", message.from_user)
+        except RateLimited as exc:
+            # WeChat's server would only retry a 429: the citizen is told instead.
+            return self._channel.text_reply(native, texts.TOO_FREQUENT.format(minutes=max(1, exc.retry_after_s // 60)))
         work = asyncio.ensure_future(self._message(native, inbound))
         done, _ = await asyncio.wait({work}, timeout=self._settings.wechat_reply_budget_s)
         if work in done:

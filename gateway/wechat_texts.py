@@ -37,3 +37,5 @@ MEDIA_NAMES = {
     "shortvideo": "视频",
     "location": "位置",
 }
+
+TOO_FREQUENT = "您发送消息过于频繁，请{minutes}分钟后再试。如情况紧急，请直接拨打12328热线。"

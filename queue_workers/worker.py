@@ -116,6 +116,7 @@ def run_worker(
     forwarding.configure(settings, connection=connection)
     try:
         attempt = 0
+        worker: ForwardWorker | None = None
         while True:
             queues = [
                 Queue(queue_name, connection=connection, serializer=JSONSerializer)
@@ -137,12 +138,14 @@ def run_worker(
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 # RQ's worker ends when Redis goes away; this one waits for Redis and works on.
                 # A job it was running is retried (its heartbeat expires), never lost.
-                if burst:
+                if burst or _stop_requested(worker):
                     raise
                 attempt += 1
                 delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S)) - 1]
                 log.warning("Redis unavailable (%s): the worker starts again in %d s", type(exc).__name__, delay)
                 time.sleep(delay)
+                if _stop_requested(worker):  # SIGTERM while waiting: RQ's handler noted it
+                    return False
     finally:
         forwarding.close()
         connection.close()
@@ -212,6 +215,10 @@ def rescue_orphans(queues: list[Queue], *, grace_s: float = ORPHAN_GRACE_S) -> l
     if rescued:
         log.warning("%d queued jobs were on no list RQ reads (a worker died taking them): queued again", len(rescued))
     return rescued
+
+
+def _stop_requested(worker: ForwardWorker | None) -> bool:
+    return bool(worker is not None and getattr(worker, "_stop_requested", False))
 
 
 def _text(value: Any) -> str:

@@ -217,7 +217,9 @@ async def test_refused_connection_is_retried_until_the_schedule_ends(
 
     await drain(settings)
 
-    attempts = [r for r in caplog.records if "ticket core unreachable" in r.getMessage()]
+    attempts = [
+        r for r in caplog.records if r.name == "queue_workers.delivery" and "ticket core unreachable" in r.getMessage()
+    ]
     assert len(attempts) == 1 + len(settings.forward_retry_schedule)
     assert [r.getMessage().rsplit("; ", 1)[1] for r in attempts] == [
         "3 retries left",

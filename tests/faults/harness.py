@@ -9,6 +9,7 @@ A later channel plugs in by giving `Load` a way to post its own submissions (`po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -109,18 +110,30 @@ class Gateway:
             HOTLINE_FORWARD_RETRY_SCHEDULE=",".join(["1"] * 10 + ["2"] * 30),
             HOTLINE_WORKER_MAINTENANCE_S="2",
             HOTLINE_REGION_CODE="440100",
+            HOTLINE_ADMIN_TOKEN="admin-token-for-fault-tests",
+            HOTLINE_APP_RATE_LIMIT="1000000",  # one load generator is many citizens here
             **env,
         )
         self.logs = tmp / "logs"
         self.logs.mkdir(exist_ok=True)
         self.server: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.stopped: list[subprocess.Popen[bytes]] = []  # servers replaced by a restart
 
     def _spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
         with (self.logs / log).open("ab") as out:  # the child keeps its own descriptor
-            return subprocess.Popen([sys.executable, "-m", "gateway.cli", *args], env=self.env, stdout=out, stderr=out)
+            # A session of its own: `up`'s workers are killed with it (`stop`).
+            return subprocess.Popen(
+                [sys.executable, "-m", "gateway.cli", *args],
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
 
     async def start_server(self, command: str = "serve") -> None:
+        if self.server is not None:
+            self.stopped.append(self.server)
         self.server = self._spawn(command, log=f"{command}.log")
         async with aiohttp.ClientSession() as session:
             deadline = time.monotonic() + 60
@@ -142,10 +155,22 @@ class Gateway:
         return worker
 
     def stop(self) -> None:
-        for process in [self.server, *self.workers]:
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGKILL)
+        for process in [*self.stopped, self.server, *self.workers]:
+            if process is None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the process and whatever it started
+            if process.poll() is None:
                 process.wait(timeout=10)
+            _kill_workers_of(process.pid)  # `up` starts its workers in sessions of their own
+
+
+def _kill_workers_of(up_pid: int) -> None:
+    marker = f"up-{up_pid}-".encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if marker in cmdline.read_bytes():
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
 
 
 class Load:
