@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
+from queue_workers.sqlite_tx import immediate
 
 log = logging.getLogger(__name__)
 
@@ -97,30 +98,19 @@ class Spool:
         """Store `writes` durably. `unique`: a key of `writes` no other entry may hold (the dedupe
         key); `AlreadySpooled` with the other entry's value when one does."""
         body = json.dumps(_encode(writes), ensure_ascii=False)
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if unique is not None:
-                    row = conn.execute("SELECT value FROM entry_keys WHERE key = ?", (unique,)).fetchone()
-                    if row is not None:
-                        conn.execute("ROLLBACK")
-                        raise AlreadySpooled(bytes(row[0]))
-                cursor = conn.execute(
-                    "INSERT INTO entries (spooled_at, writes_json) VALUES (?, ?)", (datetime.now().isoformat(), body)
-                )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO entry_keys (key, value, seq) VALUES (?, ?, ?)",
-                    [(write.key, write.value, cursor.lastrowid) for write in writes.keys],
-                )
-                conn.execute("COMMIT")
-                self.waiting += 1
-            except AlreadySpooled:
-                raise
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self._connection()) as conn:
+            if unique is not None:
+                row = conn.execute("SELECT value FROM entry_keys WHERE key = ?", (unique,)).fetchone()
+                if row is not None:
+                    raise AlreadySpooled(bytes(row[0]))
+            cursor = conn.execute(
+                "INSERT INTO entries (spooled_at, writes_json) VALUES (?, ?)", (datetime.now().isoformat(), body)
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO entry_keys (key, value, seq) VALUES (?, ?, ?)",
+                [(write.key, write.value, cursor.lastrowid) for write in writes.keys],
+            )
+        self.waiting += 1
 
     def lookup(self, key: str) -> bytes | None:
         """The value a spooled entry writes at `key` (a reply waiting for the replay)."""
@@ -130,19 +120,9 @@ class Spool:
 
     def next_ticket_no(self, day: str) -> str:
         """`12328-{day}-9{node}{n:06d}`: numbers Redis's counter (6 digits a day) never reaches."""
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(
-                    "INSERT INTO numbers (day, n) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET n = n + 1", (day,)
-                )
-                (n,) = conn.execute("SELECT n FROM numbers WHERE day = ?", (day,)).fetchone()
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self._connection()) as conn:
+            conn.execute("INSERT INTO numbers (day, n) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET n = n + 1", (day,))
+            (n,) = conn.execute("SELECT n FROM numbers WHERE day = ?", (day,)).fetchone()
         return f"12328-{day}-9{self.node_id}{int(n):06d}"
 
     def use_nonce(self, token: str, ttl_s: int, now: float) -> bool:
@@ -172,17 +152,9 @@ class Spool:
         return [(int(seq), _decode(json.loads(body))) for seq, body in rows]
 
     def remove(self, seq: int) -> None:
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM entries WHERE seq = ?", (seq,))
-                conn.execute("DELETE FROM entry_keys WHERE seq = ?", (seq,))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self._connection()) as conn:
+            conn.execute("DELETE FROM entries WHERE seq = ?", (seq,))
+            conn.execute("DELETE FROM entry_keys WHERE seq = ?", (seq,))
 
     def close(self) -> None:
         with self._lock:

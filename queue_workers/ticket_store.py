@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain import TicketEvent, TicketSupplement
+from queue_workers.sqlite_tx import immediate
 from queue_workers.ticket_core import encode_body
 
 SCHEMA_VERSION = 2
@@ -225,24 +226,17 @@ class TicketStore:
         before `recordings_before`. The caller checks the cut-offs against the retention periods
         (`queue_workers.retention`); one transaction, so a purge happens whole or not at all."""
         old = tickets_before.timestamp()
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                (tickets,) = conn.execute("SELECT count(*) FROM tickets WHERE received_ts < ?", (old,)).fetchone()
-                (supplements,) = conn.execute(
-                    "SELECT count(*) FROM supplements WHERE received_ts < ?", (old,)
-                ).fetchone()
-                conn.execute("DELETE FROM tickets WHERE received_ts < ?", (old,))
-                conn.execute("DELETE FROM supplements WHERE received_ts < ?", (old,))
-                recordings = sum(
-                    _strip_recordings(conn, table, model, recordings_before.timestamp())
-                    for table, model in (("tickets", TicketEvent), ("supplements", TicketSupplement))
-                )
-                conn.execute("ROLLBACK" if dry_run else "COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self._connection()) as conn:
+            (tickets,) = conn.execute("SELECT count(*) FROM tickets WHERE received_ts < ?", (old,)).fetchone()
+            (supplements,) = conn.execute("SELECT count(*) FROM supplements WHERE received_ts < ?", (old,)).fetchone()
+            conn.execute("DELETE FROM tickets WHERE received_ts < ?", (old,))
+            conn.execute("DELETE FROM supplements WHERE received_ts < ?", (old,))
+            recordings = sum(
+                _strip_recordings(conn, table, model, recordings_before.timestamp())
+                for table, model in (("tickets", TicketEvent), ("supplements", TicketSupplement))
+            )
+            if dry_run:
+                conn.execute("ROLLBACK")  # counted, nothing kept
         return Purged(tickets=int(tickets), supplements=int(supplements), recordings=recordings)
 
     def close(self) -> None:

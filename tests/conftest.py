@@ -22,6 +22,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.fake_ticket_core import FakeTicketCore
 from tests.fake_wechat_api import FakeWeChatApi
+from tests.redis_process import RedisProcess
 
 TEST_DB = 13
 APP_KEY_ID = "test-app"
@@ -148,3 +149,12 @@ async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
     await api.start()
     yield api
     await api.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A `redis-server` of the test's own (tests/redis_process.py), to kill and start again."""
+    server = RedisProcess(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()

@@ -30,14 +30,6 @@ SUBMISSIONS = 2000
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = RedisProcess(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 async def core() -> AsyncIterator[MisbehavingCore]:
     ticket_core = MisbehavingCore()
     await ticket_core.start()

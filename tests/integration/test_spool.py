@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,6 @@ from tests.forwarding_support import queued_events
 from tests.redis_process import RedisProcess
 
 SPOOLED_NUMBER = re.compile(r"^12328-\d{8}-9\d{10}$")
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = RedisProcess(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _post(client: Any, body: bytes) -> Any:
