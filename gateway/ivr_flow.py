@@ -107,7 +107,8 @@ class IvrFlow:
             ticket_no = _replayed(opened).ticket_no
         if call.recording is not None and str(call.recording.url) in filed:
             call = call.model_copy(update={"recording": None})  # the ticket has it already
-        return await self._join(native.ivr_id, ticket_no, call, replace(intake_of(call), idempotency_key=piece_id))
+            intake = intake_of(call)
+        return await self._join(native.ivr_id, ticket_no, call, replace(intake, idempotency_key=piece_id))
 
     async def _join(self, ivr_id: str, ticket_no: str, call: IvrCall, piece: Intake) -> IntakeReply:
         message = SUPPLEMENT_MESSAGE.format(ticket_no=ticket_no)

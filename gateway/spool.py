@@ -218,8 +218,12 @@ class SpoolReplayer:
                     await asyncio.to_thread(self._spool.remove, seq)
                     done += 1
             self._unreadable = False
+            self._spool.waiting = 0  # read empty just now: no count needed
         except EnqueueFailed:
-            pass  # Redis is still away: the next pass starts again from the oldest row
+            # Redis is still away: the next pass starts again from the oldest row. What waits,
+            # other processes' entries too, is counted, so a repeat arriving here finds them.
+            with contextlib.suppress(sqlite3.Error):
+                self._spool.waiting = await asyncio.to_thread(self._spool.depth)
         except sqlite3.Error as exc:
             if not self._unreadable:  # said once, not every pass
                 log.error("spool unreadable: %s", exc)
@@ -227,9 +231,6 @@ class SpoolReplayer:
         self.replayed += done
         if done:
             log.info("replayed %d spooled submissions into Redis", done)
-        with contextlib.suppress(sqlite3.Error):
-            # Other processes' entries too: a repeat arriving here must find them.
-            self._spool.waiting = await asyncio.to_thread(self._spool.depth)
         return done
 
     async def _run(self) -> None:
