@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
 from domain import Category, Domain
+from domain.file_names import FileMime, FileName
 
 
 class _Body(BaseModel):
@@ -29,9 +30,10 @@ class AppLocation(_Body):
 class AppAttachment(_Body):
     kind: Literal["image", "voice", "video", "file"]
     url: HttpUrl
-    name: Annotated[str, Field(max_length=255)] | None = None
+    # Display name and declared type; a path, a program or an active page is refused (domain.file_names).
+    name: FileName | None = None
     size: Annotated[int, Field(ge=0, le=1024 * 1024 * 1024)] | None = None
-    mime: Annotated[str, Field(max_length=100)] | None = None
+    mime: FileMime | None = None
 
 
 class AppMessage(_Body):

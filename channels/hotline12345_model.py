@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
+from domain.file_names import FileName
+
 ORDER_NO = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$"
 MAX_ATTACHMENTS = 20
 
@@ -25,7 +27,7 @@ class OrderCitizen(_Body):
 
 class OrderAttachment(_Body):
     url: HttpUrl
-    name: Annotated[str, Field(max_length=255)] | None = None
+    name: FileName | None = Field(default=None, description="Display name; a path or a program is refused")
 
 
 class WorkOrder(_Body):

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _load_settings(args)
     except ValidationError as exc:
-        print(f"hotline-gateway: invalid configuration:\n{exc}", file=sys.stderr)
+        print(f"hotline-gateway: invalid configuration:\n{configuration_errors(exc)}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
     try:
@@ -49,6 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hotline-gateway: {exc}", file=sys.stderr)
         return 2
     return result
+
+
+def configuration_errors(exc: ValidationError) -> str:
+    """One line per wrong setting, without the value it was given: most settings that can be wrong
+    are credentials, and a start-up error lands in logs and terminals."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:

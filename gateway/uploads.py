@@ -16,17 +16,14 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 from urllib.parse import urlencode
 
 from channels.webform_model import DEFAULT_PHOTO_MAX_BYTES, ImageMime, sniff_image
+from domain.file_names import IMAGE_EXTENSIONS
 from gateway.signing import Signer
 
-EXTENSIONS: dict[ImageMime, str] = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
+EXTENSIONS: dict[ImageMime, str] = {mime: IMAGE_EXTENSIONS[mime][0].lstrip(".") for mime in get_args(ImageMime)}
 MIME_BY_EXTENSION: dict[str, ImageMime] = {ext: mime for mime, ext in EXTENSIONS.items()}
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp|gif)$")
 _EXPIRY = re.compile(r"^\d{1,12}$")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain import Attachment, ChannelName, Citizen, Content, Intake, Location, Source
+from domain.file_names import named_as
 from normalizers.text import clean_optional, clean_text, normalize_phone
 from normalizers.time import to_shanghai
 
@@ -39,7 +40,10 @@ def _attachment(photo: PhotoUpload) -> Attachment:
     if photo.url is None:
         # Acknowledging a ticket whose photos were silently dropped would lose evidence.
         raise ValueError("photos must be stored (WebForm.with_photo_urls) before normalising")
-    return Attachment(kind="image", url=photo.url, name=safe_filename(photo.filename), size=photo.size, mime=photo.mime)
+    name = safe_filename(photo.filename)
+    # The content decides the type (it was sniffed): a name must not say it is something else.
+    shown = named_as(name, photo.mime) if name else None
+    return Attachment(kind="image", url=photo.url, name=shown, size=photo.size, mime=photo.mime)
 
 
 def webform_to_intake(form: WebForm, *, received_at: datetime) -> Intake:

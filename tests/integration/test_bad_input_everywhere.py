@@ -1,15 +1,20 @@
 """The bad-input table every machine-facing endpoint answers the same way: a 4xx JSON error with a
 stable `error` code and a message, never a 5xx, never a crash, never a half-written event.
 
-A new endpoint plugs in with one `Endpoint` row: its path, its content type and how a legitimate
-sender authenticates (so the table reaches the parser, not only the authentication).
+A new endpoint plugs in with one `Endpoint` row: its path, its content type, how a legitimate
+sender authenticates (so the table reaches the parser, not only the authentication), a valid body
+(so a replay is tested too), and where they exist, an attachment name and a signed timestamp.
+WeChat, Twilio and the web form answer their senders in their own formats; their tables are in
+their own test modules.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -18,10 +23,19 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from queue_workers.settings import FORWARD_QUEUE
-from tests.conftest import signed_headers
-from tests.ivr_support import IVR_TOKEN, IVR_TOKENS
+from tests.app_support import app_message
+from tests.conftest import APP_SECRET, signed_headers
+from tests.freeswitch_samples import JSON_ARRAY, XML_BRIDGED, sample
+from tests.hotline12345_support import TOKEN as TOKEN_12345
+from tests.hotline12345_support import order
+from tests.ivr_support import IVR_TOKEN, IVR_TOKENS, as_json, call_record
 
-TOKEN_12345 = "hotline12345-token-for-tests-0123"
+WRONG_TOKEN = "not-the-token-but-long-enough-000"
+COMPLAINT = "出租车司机拒载，车牌粤A12345，昨晚八点在广州南站。"
+
+
+def _bearer(token: str) -> Callable[[bytes], dict[str, str]]:
+    return lambda _: {"Authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True)
@@ -30,26 +44,71 @@ class Endpoint:
     path: str
     content_type: str
     auth: Callable[[bytes], dict[str, str]]  # the headers a legitimate sender adds for this body
+    wrong_auth: Callable[[bytes], dict[str, str]]  # the same with a credential that is not one
+    valid: Callable[[], bytes]  # a body that files one event
+    # A valid body whose one attachment has this name; None where the channel carries no names.
+    named: Callable[[str], bytes] | None = None
+    # The headers with a signed timestamp this far off; None where requests carry no timestamp.
+    stale_auth: Callable[[bytes, int], dict[str, str]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _app_attachment(name: str) -> bytes:
+    attachment = {"kind": "file", "url": "https://cdn.app.example/u/1/f", "name": name}
+    return app_message(COMPLAINT, "u-table", attachments=[attachment])
+
+
+def _order_attachment(name: str) -> bytes:
+    return json.dumps(order(attachments=[{"url": "https://12345.example.gov.cn/f/1", "name": name}])).encode()
 
 
 ENDPOINTS = [
-    Endpoint("app", "/api/v1/app/messages", "application/json", lambda body: signed_headers(body)),
     Endpoint(
-        "ivr calls", "/channels/ivr/calls", "application/json", lambda _: {"Authorization": f"Bearer {IVR_TOKEN}"}
+        "app",
+        "/api/v1/app/messages",
+        "application/json",
+        auth=lambda body: signed_headers(body),
+        wrong_auth=lambda body: signed_headers(body, secret=APP_SECRET[::-1]),
+        valid=lambda: app_message(COMPLAINT, "u-table"),
+        named=_app_attachment,
+        stale_auth=lambda body, skew: signed_headers(body, timestamp=int(time.time()) + skew),
+    ),
+    Endpoint(
+        "ivr calls",
+        "/channels/ivr/calls",
+        "application/json",
+        auth=_bearer(IVR_TOKEN),
+        wrong_auth=_bearer(WRONG_TOKEN),
+        valid=lambda: as_json(call_record()),
     ),
     Endpoint(
         "freeswitch json",
         "/channels/ivr/freeswitch",
         "application/json",
-        lambda _: {"Authorization": f"Bearer {IVR_TOKEN}"},
+        auth=_bearer(IVR_TOKEN),
+        wrong_auth=_bearer(WRONG_TOKEN),
+        valid=lambda: sample(JSON_ARRAY).encode(),
     ),
     Endpoint(
-        "freeswitch xml", "/channels/ivr/freeswitch", "text/xml", lambda _: {"Authorization": f"Bearer {IVR_TOKEN}"}
+        "freeswitch xml",
+        "/channels/ivr/freeswitch",
+        "text/xml",
+        auth=_bearer(IVR_TOKEN),
+        wrong_auth=_bearer(WRONG_TOKEN),
+        valid=lambda: sample(XML_BRIDGED).encode(),
     ),
     Endpoint(
-        "12345", "/channels/12345/orders", "application/json", lambda _: {"Authorization": f"Bearer {TOKEN_12345}"}
+        "12345",
+        "/channels/12345/orders",
+        "application/json",
+        auth=_bearer(TOKEN_12345),
+        wrong_auth=_bearer(WRONG_TOKEN),
+        valid=lambda: json.dumps(order()).encode(),
+        named=_order_attachment,
     ),
 ]
+NAMED = [e for e in ENDPOINTS if e.named is not None]
+STAMPED = [e for e in ENDPOINTS if e.stale_auth is not None]
 
 NESTED = b"[" * 100_000 + b"]" * 100_000
 TEN_MB_FIELD = b'{"text": "' + "长".encode() * (10 * 1024 * 1024 // 3) + b'"}'
@@ -99,8 +158,16 @@ async def gateway(make_settings: Any, start_gateway: Any) -> Any:
     return await start_gateway(settings)
 
 
+def _queued(redis_client: redis.Redis) -> int:
+    return Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer).count
+
+
 def _nothing_queued(redis_client: redis.Redis) -> bool:
-    return Queue(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer).count == 0
+    return _queued(redis_client) == 0
+
+
+async def _post(gateway: Any, endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> Any:
+    return await gateway.post(endpoint.path, data=body, headers={"Content-Type": endpoint.content_type, **headers})
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
@@ -141,3 +208,89 @@ async def test_no_credentials_is_401_json(gateway: Any, redis_client: redis.Redi
     assert response.status == 401
     assert (await response.json())["error"] in {"missing_token", "missing_signature"}
     assert _nothing_queued(redis_client)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+async def test_a_wrong_credential_is_401_json(gateway: Any, redis_client: redis.Redis, endpoint: Endpoint) -> None:
+    body = endpoint.valid()
+    response = await _post(gateway, endpoint, body, endpoint.wrong_auth(body))
+    assert response.status == 401
+    assert (await response.json())["error"] in {"bad_signature", "bad_token"}
+    assert _nothing_queued(redis_client)
+    # The same body with the right credential is taken: the row above failed on the credential alone.
+    assert (await _post(gateway, endpoint, body, endpoint.auth(body))).status == 200
+    assert _queued(redis_client) == 1
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+async def test_a_replayed_request_files_nothing_more(
+    gateway: Any, redis_client: redis.Redis, endpoint: Endpoint
+) -> None:
+    body = endpoint.valid()
+    headers = endpoint.auth(body)
+    first = await _post(gateway, endpoint, body, headers)
+    assert first.status == 200, await first.text()
+    replayed = await _post(gateway, endpoint, body, headers)  # the same bytes, the same headers
+    if replayed.status == 200:
+        # Senders without a nonce are idempotent: the replay is answered as the original was,
+        # and says it is a duplicate.
+        original, again = await first.json(), await replayed.json()
+        assert (original.pop("duplicate"), again.pop("duplicate")) == (False, True)
+        assert again == original
+    else:
+        assert replayed.status == 401
+        assert (await replayed.json())["error"] == "replayed_nonce"
+    assert _queued(redis_client) == 1
+
+
+@pytest.mark.parametrize("skew", [-3600, -301, 301, 86_400], ids=["hour old", "just stale", "just ahead", "tomorrow"])
+@pytest.mark.parametrize("endpoint", STAMPED, ids=[e.name for e in STAMPED])
+async def test_a_stale_timestamp_is_401(gateway: Any, redis_client: redis.Redis, endpoint: Endpoint, skew: int) -> None:
+    assert endpoint.stale_auth is not None
+    body = endpoint.valid()
+    response = await _post(gateway, endpoint, body, endpoint.stale_auth(body, skew))
+    assert response.status == 401
+    assert (await response.json())["error"] == "stale_timestamp"
+    assert _nothing_queued(redis_client)
+
+
+UNSAFE_NAMES = [
+    "../../etc/passwd",
+    "..\\..\\Windows\\System32\\drivers\\etc\\hosts",
+    "/var/lib/hotline/secret_key",
+    "投诉材料.pdf.exe",
+    "invoice.scr",
+    "update.bat",
+    "page.html",
+    "map.svg",
+    "app.apk",
+    "photo.jpg\x00.exe",
+    "\u202egpj.exe",
+    "CON.jpg",
+]
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES)
+@pytest.mark.parametrize("endpoint", NAMED, ids=[e.name for e in NAMED])
+async def test_paths_and_programs_as_attachment_names_are_422(
+    gateway: Any, redis_client: redis.Redis, endpoint: Endpoint, name: str
+) -> None:
+    assert endpoint.named is not None
+    body = endpoint.named(name)
+    response = await _post(gateway, endpoint, body, endpoint.auth(body))
+    assert response.status == 422, await response.text()
+    payload = await response.json()
+    assert payload["error"] == "invalid_payload"
+    assert any(where.startswith("attachments.0.name") for where in payload["fields"]), payload
+    assert _nothing_queued(redis_client)
+
+
+@pytest.mark.parametrize("endpoint", NAMED, ids=[e.name for e in NAMED])
+async def test_an_ordinary_attachment_name_is_taken(
+    gateway: Any, redis_client: redis.Redis, endpoint: Endpoint
+) -> None:
+    assert endpoint.named is not None
+    body = endpoint.named("现场照片 (1).jpg")
+    response = await _post(gateway, endpoint, body, endpoint.auth(body))
+    assert response.status == 200, await response.text()
+    assert _queued(redis_client) == 1

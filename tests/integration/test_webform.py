@@ -164,7 +164,7 @@ async def test_valid_submission_is_queued_once_with_its_photo(
         "image",
         "image/png",
         len(photo),
-        "现场.txt",
+        "现场.png",  # named for what it is, not what its name said
     )
     assert attachment.url is not None
     assert attachment.url.startswith(f"{settings.base_url}/files/")
@@ -356,6 +356,57 @@ async def test_photo_errors_are_field_errors(make_settings: Any, redis_client: r
     assert queued_events(redis_client) == []
     uploads = settings.data_dir / "uploads"
     assert not uploads.exists() or not any(uploads.rglob("*.*")), "photos of a refused form were stored"
+
+
+# (file name as the browser sent it, content, name on the ticket or None when the form is refused)
+UPLOAD_NAMES: list[tuple[str, bytes, str | None]] = [
+    ("../../etc/passwd.png", image_bytes("PNG"), "passwd.png"),
+    # A quoted file name reads `\\` as an escape (RFC 7578 quoted-string): Windows paths lose theirs.
+    ("..\\..\\Windows\\win.ini", image_bytes("PNG"), "Windowswin.png"),
+    ("C:\\fakepath\\现场.jpg", image_bytes("JPEG"), "Cfakepath现场.jpg"),
+    ("invoice.exe", image_bytes("PNG"), "invoice.png"),
+    ("投诉材料.pdf.exe", image_bytes("JPEG"), "投诉材料.pdf.jpg"),
+    ("\u202egnp.exe", image_bytes("PNG"), "gnp.png"),
+    ("photo.jpg\x00.exe", image_bytes("JPEG"), "photo.jpg.jpg"),
+    ("page.html", image_bytes("GIF"), "page.gif"),
+    ("photo.png", b"MZ\x90\x00\x03" + b"\x00" * 200, None),
+    ("photo.jpg", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, None),
+    ("photo.png", SCRIPT, None),
+    ("map.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', None),
+    ("photo.gif", b"<html><script>alert(1)</script></html>", None),
+]
+
+
+@pytest.mark.parametrize(("filename", "content", "shown"), UPLOAD_NAMES, ids=[row[0] for row in UPLOAD_NAMES])
+async def test_upload_names_never_reach_the_disk_and_programs_are_refused(
+    client: Client, redis_client: redis.Redis, settings: Settings, filename: str, content: bytes, shown: str | None
+) -> None:
+    # Raw bytes as a hand-made request sends them (aiohttp's own encoder refuses a NUL in a name).
+    token, request_id = await _open_form(client)
+    body = multipart_body(
+        {"csrf_token": token, "request_id": request_id, **VALID},
+        [("photos", filename, "application/octet-stream", content)],
+    )
+    response = await client.post(
+        "/form", data=body, headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    )
+    status, html = response.status, await response.text()
+    uploads = settings.data_dir / "uploads"
+    stored = sorted(path.relative_to(uploads).as_posix() for path in uploads.rglob("*") if path.is_file())
+    if shown is None:
+        assert status == 422
+        assert "只能上传JPG、PNG、WebP或GIF格式的图片" in html
+        assert queued_events(redis_client) == []
+        assert stored == []
+        return
+    assert status == 200, html
+    (event,) = queued_events(redis_client)
+    (attachment,) = event.content.attachments
+    assert attachment.name == shown
+    # One file, named by the gateway (shard/random id.type), nothing the browser sent in its path.
+    (path,) = stored
+    assert re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{32}\.(?:png|jpg|gif)", path), path
+    assert path.endswith(shown.rsplit(".", 1)[1])
 
 
 async def test_rate_limit_per_client(make_settings: Any, redis_client: redis.Redis) -> None:
