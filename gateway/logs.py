@@ -1,30 +1,65 @@
-"""Logging set-up: one line per record, personal data masked in every message (第七条)."""
+"""Logging set-up: one line per record, personal data (第七条) and credentials masked in every
+message, whatever logger produced it — the HTTP and Redis libraries' own DEBUG lines included."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import Iterable
 
 from normalizers.pii import mask_pii
 
+MASK = "***"
+# A configured secret shorter than this is not searched for in log lines (WeChat allows a 3-char
+# Token): masking every "abc" would make the logs unreadable and protect nothing.
+MIN_KNOWN_SECRET_CHARS = 8
+# Credentials that travel in URLs: WeChat's appsecret and access_token, signed upload URLs' `sig`
+# (a capability to a citizen's photo), and the usual names.
+_QUERY_CREDENTIAL = re.compile(
+    r"(?i)([?&;](?:secret|appsecret|access_token|token|password|passwd|sig|api_?key)=)[^&\s\"'#<>]+"
+)
+_AUTHORIZATION = re.compile(r"(?i)\b(Bearer|Basic|Digest)\s+[A-Za-z0-9._~+/=\-]{6,}")
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)[^@\s/]+@")
 
-class MaskPersonalData(logging.Filter):
-    """Masks mobile and ID numbers in the rendered message, whatever logger produced it."""
+
+def mask_secrets(text: str, known: Iterable[str] = ()) -> str:
+    """`text` with credentials in URLs and Authorization values masked, and any `known` secret."""
+    text = _QUERY_CREDENTIAL.sub(rf"\1{MASK}", text)
+    text = _AUTHORIZATION.sub(rf"\1 {MASK}", text)
+    text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class MaskLogs(logging.Filter):
+    """Masks mobile and ID numbers and credentials in the rendered message and its traceback."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= MIN_KNOWN_SECRET_CHARS}, key=len, reverse=True)
+
+    def _mask(self, text: str) -> str:
+        return mask_secrets(mask_pii(text), self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_pii(message)
+        masked = self._mask(message)
         if masked != message or record.args:
             record.msg, record.args = masked, None
         if record.exc_info and record.exc_text is None and record.exc_info[0] is not None:
-            record.exc_text = mask_pii(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = self._mask(logging.Formatter().formatException(record.exc_info))
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
+    """`secrets`: the configured credentials, masked wherever they would appear."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(MaskPersonalData())
+    handler.addFilter(MaskLogs(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

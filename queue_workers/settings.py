@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -157,6 +158,17 @@ class WorkerSettings(BaseSettings):
         if not app_id or secret is None or not secret.get_secret_value():
             return None
         return app_id, secret
+
+    def secret_values(self) -> list[str]:
+        """Every credential configured here, in clear: for masking them in logs, nothing else."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            values = value.values() if isinstance(value, dict) else [value]
+            found.extend(v.get_secret_value() for v in values if isinstance(v, SecretStr))
+        if self.redis_url and (password := urlsplit(self.redis_url).password):
+            found.append(unquote(password))
+        return found
 
     @property
     def ticket_store_path(self) -> Path:

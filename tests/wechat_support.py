@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from domain import Answer, Category, Decision, DecisionKind, Intake, Routing
 from gateway.settings import Settings
 from tests.wechat_samples import AES_KEY, APP_ID, APP_SECRET, TOKEN, WeChatServer, message_xml
 
@@ -47,3 +49,37 @@ class WeChat:
 
     async def text(self, content: str, msg_id: str, openid: str = OPENID) -> tuple[int, str]:
         return await self.push(message_xml("text", Content=content, msg_id=msg_id, from_user=openid))
+
+
+LONG_ANSWER = "高速公路通行费按车型和里程收取。" * 120  # ~5,400 bytes: more than one passive reply
+
+
+class ScriptedDecider:
+    """A complaint without a plate number needs facts; "咨询" gets a long answer; slow on request."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.delay_s = delay_s
+        self.calls = 0
+
+    async def decide(self, intake: Intake) -> Decision:
+        self.calls += 1
+        await asyncio.sleep(self.delay_s)
+        routing = Routing(region_code="440100")
+        text = intake.content.text
+        if "咨询" in text:
+            return Decision(
+                decision=DecisionKind.ANSWERED,
+                category=Category.INQUIRY,
+                domain=None,
+                routing=routing,
+                answer=Answer(kb_id="kb-toll-1", text=LONG_ANSWER),
+            )
+        if "粤A" not in text:
+            return Decision(
+                decision=DecisionKind.NEEDS_INFO,
+                category=Category.COMPLAINT,
+                domain=None,
+                routing=routing,
+                missing_facts=("车牌号", "时间"),
+            )
+        return Decision(decision=DecisionKind.ACCEPTED, category=Category.COMPLAINT, domain=None, routing=routing)

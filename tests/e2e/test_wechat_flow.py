@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from domain import Answer, Category, Decision, DecisionKind, Intake, Routing, TicketSupplement
+from domain import TicketSupplement
 from gateway import keys
 from gateway.app import create_app
 from gateway.decide import Decider
@@ -26,42 +26,9 @@ from tests.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
 from tests.fake_wechat_api import FakeWeChatApi
 from tests.forwarding_support import queued_tickets
 from tests.wechat_samples import WeChatServer, message_xml
-from tests.wechat_support import OPENID, WeChat, wechat_settings
+from tests.wechat_support import LONG_ANSWER, OPENID, ScriptedDecider, WeChat, wechat_settings
 
 pytestmark = pytest.mark.e2e
-
-LONG_ANSWER = "高速公路通行费按车型和里程收取。" * 120  # ~5,400 bytes: more than one passive reply
-
-
-class ScriptedDecider:
-    """A complaint without a plate number needs facts; "咨询" gets a long answer; slow on request."""
-
-    def __init__(self, delay_s: float = 0.0) -> None:
-        self.delay_s = delay_s
-        self.calls = 0
-
-    async def decide(self, intake: Intake) -> Decision:
-        self.calls += 1
-        await asyncio.sleep(self.delay_s)
-        routing = Routing(region_code="440100")
-        text = intake.content.text
-        if "咨询" in text:
-            return Decision(
-                decision=DecisionKind.ANSWERED,
-                category=Category.INQUIRY,
-                domain=None,
-                routing=routing,
-                answer=Answer(kb_id="kb-toll-1", text=LONG_ANSWER),
-            )
-        if "粤A" not in text:
-            return Decision(
-                decision=DecisionKind.NEEDS_INFO,
-                category=Category.COMPLAINT,
-                domain=None,
-                routing=routing,
-                missing_facts=("车牌号", "时间"),
-            )
-        return Decision(decision=DecisionKind.ACCEPTED, category=Category.COMPLAINT, domain=None, routing=routing)
 
 
 @pytest.fixture

@@ -154,6 +154,14 @@ async def test_bad_bodies(gateway: Any, redis_client: redis.Redis) -> None:
     assert queued_events(redis_client) == []
 
 
+async def test_ten_megabytes_of_transcript_are_refused_unread(gateway: Any, redis_client: redis.Redis) -> None:
+    # Signed correctly: only the size is wrong, and it is refused before the body is read.
+    response = await post(gateway, {**TRANSCRIPTION, "TranscriptionText": "长" * (10 * 1024 * 1024 // 3)})
+    assert response.status == 413
+    assert (await response.json())["error"] == "payload_too_large"
+    assert queued_events(redis_client) == []
+
+
 async def test_no_twilio_endpoint_without_its_token(make_settings: Any, start_gateway: Any) -> None:
     gateway = await start_gateway(ivr_settings(make_settings))
     response = await post(gateway, RECORD_ACTION)

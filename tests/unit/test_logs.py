@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import logging
 
-from gateway.logs import MaskPersonalData
+import pytest
+
+from gateway.logs import MaskLogs
 
 
 def _logger(stream: io.StringIO) -> logging.Logger:
     handler = logging.StreamHandler(stream)
-    handler.addFilter(MaskPersonalData())
+    handler.addFilter(MaskLogs())
     logger = logging.getLogger(f"test-mask-{id(stream)}")
     logger.handlers[:] = [handler]
     logger.propagate = False
@@ -36,3 +38,37 @@ def test_exception_text_is_masked() -> None:
         logger.exception("failed")
     assert "13912345678" not in stream.getvalue()
     assert "139****5678" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("line", "kept", "gone"),
+    [
+        (
+            'http://api "GET /cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s3cr3t-value HTTP/1.1" 200',
+            "appid=wx1&secret=***",
+            "s3cr3t-value",
+        ),
+        ("POST /cgi-bin/message/custom/send?access_token=ACCESS_1_abc HTTP/1.1", "access_token=***", "ACCESS_1_abc"),
+        ("GET /files/ab12.png?exp=1764400000&sig=Zm9vYmFyYmF6", "exp=1764400000&sig=***", "Zm9vYmFyYmF6"),
+        ("sent Authorization: Bearer ivr-token-0123456789", "Bearer ***", "ivr-token-0123456789"),
+        ("header Authorization: Basic aXZyLWd6OnNlY3JldA==", "Basic ***", "aXZyLWd6OnNlY3JldA=="),
+        ("connecting to redis://:p%40ss-word@redis.internal:6379/0", "redis://:***@redis.internal", "p%40ss-word"),
+        ("connecting to redis://user:pw-123@10.0.0.5:6379", "redis://user:***@10.0.0.5", "pw-123"),
+    ],
+)
+def test_credentials_in_urls_and_headers_are_masked(line: str, kept: str, gone: str) -> None:
+    stream = io.StringIO()
+    _logger(stream).debug("%s", line)
+    assert kept in stream.getvalue()
+    assert gone not in stream.getvalue()
+
+
+def test_configured_secrets_are_masked_wherever_they_appear() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskLogs(["core-secret-0123456789", "abc"]))
+    logger = logging.getLogger("test-mask-known")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.warning("signing with core-secret-0123456789 for abc")
+    assert stream.getvalue() == "signing with *** for abc\n"  # a 3-character secret is not searched for
