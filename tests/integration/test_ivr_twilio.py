@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -156,7 +157,15 @@ async def test_bad_bodies(gateway: Any, redis_client: redis.Redis) -> None:
 
 async def test_ten_megabytes_of_transcript_are_refused_unread(gateway: Any, redis_client: redis.Redis) -> None:
     # Signed correctly: only the size is wrong, and it is refused before the body is read.
-    response = await post(gateway, {**TRANSCRIPTION, "TranscriptionText": "长" * (10 * 1024 * 1024 // 3)})
+    params = {**TRANSCRIPTION, "TranscriptionText": "长" * (10 * 1024 * 1024 // 3)}
+    response = await gateway.post(
+        PATH,
+        data=io.BytesIO(urlencode(params).encode()),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(PUBLIC_URL + PATH, params),
+        },
+    )
     assert response.status == 413
     assert (await response.json())["error"] == "payload_too_large"
     assert queued_events(redis_client) == []
