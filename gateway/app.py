@@ -30,6 +30,7 @@ from gateway.http import error_middleware_factory
 from gateway.ivr_flow import IvrFlow
 from gateway.kb.live import KbConfigError, LiveKnowledgeBase
 from gateway.kb.store import KbStore
+from gateway.metrics import build_registry
 from gateway.pipeline import IntakePipeline
 from gateway.policy.bootstrap import policy_decider
 from gateway.settings import Settings
@@ -130,6 +131,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.ENQUEUER] = enqueuer
     spool = Spool(settings.spool_path, settings.node_id or node_id_of(settings.data_dir))
     app[keys.SPOOL] = spool
+    app[keys.METRICS] = build_registry(spool)
     app[keys.PIPELINE] = IntakePipeline(
         dedupe=DedupeStore(client),
         numbers=TicketNumbers(client),

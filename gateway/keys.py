@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import redis
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis as AsyncRedis
 
 from channels.base import Channel
@@ -35,5 +36,6 @@ DECIDER = web.AppKey("decider", Decider)
 KB = web.AppKey("kb", LiveKnowledgeBase)
 IVR_FLOW = web.AppKey("ivr_flow", IvrFlow)
 SPOOL = web.AppKey("spool", Spool)
+METRICS = web.AppKey("metrics", CollectorRegistry)
 REPLAYER = web.AppKey("replayer", SpoolReplayer)
 SENDER_LIMITS = web.AppKey("sender_limits", SenderLimits)

@@ -1,4 +1,4 @@
-"""Health and readiness for load balancers and the container's HEALTHCHECK."""
+"""Health and readiness for load balancers and the container's HEALTHCHECK; metrics for Prometheus."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sqlite3
 
 import redis.exceptions
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway import keys
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
@@ -53,3 +54,10 @@ async def readyz(request: web.Request) -> web.Response:
             "spool": {"depth": spooled, "replayed": replayed},
         }
     )
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format; collectors that read files run off the event loop."""
+    body = await asyncio.to_thread(generate_latest, request.app[keys.METRICS])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

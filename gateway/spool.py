@@ -32,6 +32,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,23 @@ CREATE TABLE IF NOT EXISTS nonces (
     token      TEXT PRIMARY KEY,
     expires_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('spooled', 0), ('replayed', 0);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolTotals:
+    """What the spool holds now, and how many submissions it has taken and given back since its
+    file was created: kept in the file, so every process on the data dir counts the same, and a
+    restart does not reset them (Prometheus counters)."""
+
+    depth: int
+    spooled: int
+    replayed: int
 
 
 class SpoolFailed(Exception):
@@ -110,6 +127,7 @@ class Spool:
                 "INSERT OR REPLACE INTO entry_keys (key, value, seq) VALUES (?, ?, ?)",
                 [(write.key, write.value, cursor.lastrowid) for write in writes.keys],
             )
+            conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'spooled'")
         self.waiting += 1
 
     def lookup(self, key: str) -> bytes | None:
@@ -152,9 +170,18 @@ class Spool:
         return [(int(seq), _decode(json.loads(body))) for seq, body in rows]
 
     def remove(self, seq: int) -> None:
+        """The entry is in Redis now. Counted once, whichever process's replayer got there first."""
         with self._lock, immediate(self._connection()) as conn:
-            conn.execute("DELETE FROM entries WHERE seq = ?", (seq,))
+            if conn.execute("DELETE FROM entries WHERE seq = ?", (seq,)).rowcount:
+                conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
             conn.execute("DELETE FROM entry_keys WHERE seq = ?", (seq,))
+
+    def totals(self) -> SpoolTotals:
+        with self._lock:
+            conn = self._connection()
+            (depth,) = conn.execute("SELECT count(*) FROM entries").fetchone()
+            counters = dict(conn.execute("SELECT name, value FROM counters").fetchall())
+        return SpoolTotals(depth=int(depth), spooled=int(counters["spooled"]), replayed=int(counters["replayed"]))
 
     def close(self) -> None:
         with self._lock:

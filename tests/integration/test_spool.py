@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.enqueue import JobSpec, KeyWrite, ListPush, Writes
-from gateway.spool import AlreadySpooled, Spool, _decode, _encode
+from gateway.spool import AlreadySpooled, Spool, SpoolTotals, _decode, _encode
 from tests.app_support import app_message
 from tests.conftest import signed_headers
 from tests.forwarding_support import queued_events
@@ -26,6 +27,15 @@ SPOOLED_NUMBER = re.compile(r"^12328-\d{8}-9\d{10}$")
 
 async def _post(client: Any, body: bytes) -> Any:
     return await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
+
+
+async def _spool_metrics(client: Any) -> dict[str, float]:
+    """The spool's samples on /metrics, as Prometheus parses them."""
+    response = await client.get("/metrics")
+    assert response.status == 200
+    assert response.content_type == "text/plain"
+    families = text_string_to_metric_families(await response.text())
+    return {s.name: s.value for family in families for s in family.samples if s.name.startswith("hotline_spool")}
 
 
 async def _until(check: Any, timeout_s: float = 10.0) -> None:
@@ -56,6 +66,11 @@ async def test_an_outage_is_spooled_and_replayed_in_order_once(
     assert (repeat["ticket_no"], repeat["duplicate"]) == (replies[2]["ticket_no"], True)
     ready = await (await client.get("/readyz")).json()
     assert (ready["status"], ready["spool"]["depth"]) == ("spooling", 5)
+    assert await _spool_metrics(client) == {
+        "hotline_spool_depth": 5,
+        "hotline_spool_spooled_total": 5,
+        "hotline_spool_replayed_total": 0,
+    }
 
     own_redis.start()
 
@@ -66,6 +81,11 @@ async def test_an_outage_is_spooled_and_replayed_in_order_once(
     await _until(drained)
     events = queued_events(redis.Redis.from_url(own_redis.url))
     assert [e.ticket_no for e in events] == [before["ticket_no"]] + [r["ticket_no"] for r in replies]
+    assert await _spool_metrics(client) == {
+        "hotline_spool_depth": 0,
+        "hotline_spool_spooled_total": 5,
+        "hotline_spool_replayed_total": 5,
+    }
     again = await (await _post(client, bodies[4])).json()  # now answered from Redis
     assert (again["ticket_no"], again["duplicate"]) == (replies[4]["ticket_no"], True)
     assert len(queued_events(redis.Redis.from_url(own_redis.url))) == 6
@@ -136,6 +156,20 @@ def test_writes_survive_the_spool_unchanged(tmp_path: Path) -> None:
     assert not spool.use_nonce("app:n1", 600, now=1.0)
     assert spool.use_nonce("app:n1", 600, now=601.0)  # expired, usable again
     spool.close()
+
+
+def test_the_spool_counts_are_shared_by_processes_and_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "spool.sqlite3"
+    one, other = Spool(path, "0001"), Spool(path, "0002")  # two gateway processes on one data dir
+    for n in range(3):
+        one.add(Writes(keys=(KeyWrite(f"k{n}", b"reply", 60),)))
+    (seq, _), *_ = other.oldest(10)
+    other.remove(seq)
+    one.remove(seq)  # both replayers got to the same entry: it was replayed once
+    assert one.totals() == other.totals() == SpoolTotals(depth=2, spooled=3, replayed=1)
+    one.close()
+    other.close()
+    assert Spool(path, "0001").totals() == SpoolTotals(depth=2, spooled=3, replayed=1)
 
 
 async def test_a_wechat_message_in_an_outage_gets_its_ticket_number(
