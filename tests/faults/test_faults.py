@@ -20,6 +20,7 @@ from tests.faults.harness import (
     assert_exactly_once,
     drained,
     record,
+    spool_metrics,
     until,
 )
 from tests.redis_process import RedisProcess
@@ -61,9 +62,13 @@ async def test_redis_killed_at_intake(gateway: Gateway, own_redis: RedisProcess,
 
     outcome = await Load(gateway.base).run(SUBMISSIONS, during=outage)
     figures = await drained(core, outcome, timeout_s=240)
-    record(figures, "redis killed at intake")
+    spool = await spool_metrics(gateway.base)
+    record(figures, f"redis killed at intake; spooled={spool['spooled']:.0f} replayed={spool['replayed']:.0f}")
     assert_exactly_once(figures)
     assert figures.refused == 0  # the spool took everything
+    assert spool["spooled"] > 0, "the outage did not reach intake: nothing was spooled"
+    assert spool["replayed"] == spool["spooled"]
+    assert spool["depth"] == 0
 
 
 async def test_worker_killed_mid_job(gateway: Gateway, core: MisbehavingCore) -> None:
