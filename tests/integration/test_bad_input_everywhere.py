@@ -116,6 +116,10 @@ LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     b"<cdr><variables><uuid>&b;</uuid></variables></cdr>"
 )
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE cdr [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b"<cdr><variables><uuid>&xxe;</uuid></variables></cdr>"
+)
 
 # (case, body, content type or None for the endpoint's own, statuses accepted, error codes accepted)
 CASES: list[tuple[str, bytes, str | None, set[int], set[str]]] = [
@@ -130,6 +134,13 @@ CASES: list[tuple[str, bytes, str | None, set[int], set[str]]] = [
     (
         "entity declarations",
         LAUGHS,
+        None,
+        {400, 415, 422},
+        {"malformed_json", "malformed_xml", "unsupported_media_type"},
+    ),
+    (
+        "external entity",
+        XXE,
         None,
         {400, 415, 422},
         {"malformed_json", "malformed_xml", "unsupported_media_type"},
