@@ -1,4 +1,7 @@
-"""Small Redis-backed stores used on the request path (asyncio client, never blocking the loop)."""
+"""Small Redis-backed stores used on the request path (asyncio client, never blocking the loop).
+
+Their commands go through the client's `CommandBatcher` (gateway/redis_batch.py): under load, the
+nonces, rate counts, claims and ticket numbers of many requests share one round trip."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import redis.exceptions
 from redis.asyncio import Redis
 
 from channels.base import RateLimited
+from gateway.redis_batch import batcher_for
 from gateway.spool import Spool
 from queue_workers import redis_keys
 
@@ -23,14 +27,16 @@ return 0
 """
 
 CLAIM_PREFIX = "pending:"
+COUNTER_TTL_S = 3 * 24 * 3600  # a day's ticket counter: its day, and a margin for clocks and zones
 
 
 class RedisNonceStore:
     def __init__(self, redis: Redis) -> None:
-        self._redis = redis
+        self._batch = batcher_for(redis)
 
     async def use_once(self, scope: str, token: str, ttl_s: int) -> bool:
-        return bool(await self._redis.set(redis_keys.nonce(scope, token), b"1", nx=True, ex=ttl_s))
+        (first,) = await self._batch.execute(("SET", redis_keys.nonce(scope, token), b"1", "NX", "EX", ttl_s))
+        return bool(first)
 
 
 class SpoolingNonceStore:
@@ -57,13 +63,14 @@ class DedupeStore:
 
     def __init__(self, redis: Redis, claim_ttl_s: int = 60) -> None:
         self._redis = redis
+        self._batch = batcher_for(redis)
         self._claim_ttl_s = claim_ttl_s
         self._release = redis.register_script(_RELEASE_CLAIM)
 
     async def claim(self, key: str) -> str | None:
         """A claim token when this caller is first, else None."""
         token = CLAIM_PREFIX + secrets.token_hex(8)
-        won = await self._redis.set(key, token.encode(), nx=True, ex=self._claim_ttl_s)
+        (won,) = await self._batch.execute(("SET", key, token.encode(), "NX", "EX", self._claim_ttl_s))
         return token if won else None
 
     async def finished(self, key: str) -> bytes | None:
@@ -82,15 +89,13 @@ class TicketNumbers:
     """`12328-YYYYMMDD-NNNNNN` from an atomic per-day counter (Asia/Shanghai date)."""
 
     def __init__(self, redis: Redis) -> None:
-        self._redis = redis
+        self._batch = batcher_for(redis)
 
     async def next(self, received_at: datetime) -> str:
         day = received_at.strftime("%Y%m%d")
         key = redis_keys.ticket_counter(day)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 3 * 24 * 3600)
-            number, _ = await pipe.execute()
+        # The day's counter is created with its expiry (INCR keeps it): no counter outlives its use.
+        _, number = await self._batch.execute(("SET", key, 0, "NX", "EX", COUNTER_TTL_S), ("INCR", key))
         return f"12328-{day}-{int(number):06d}"
 
 
@@ -98,7 +103,7 @@ class RateLimiter:
     """Fixed-window counter per subject; shared by every gateway process through Redis."""
 
     def __init__(self, redis: Redis, scope: str, limit: int, window_s: int) -> None:
-        self._redis = redis
+        self._batch = batcher_for(redis)
         self._scope = scope
         self.limit = limit
         self.window_s = window_s
@@ -107,10 +112,7 @@ class RateLimiter:
         """Count one hit; 0 when allowed, else the seconds until the window ends."""
         window = int(now // self.window_s)
         key = redis_keys.rate_limit(self._scope, subject, window)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.window_s + 1)
-            count, _ = await pipe.execute()
+        _, count = await self._batch.execute(("SET", key, 0, "NX", "EX", self.window_s + 1), ("INCR", key))
         if int(count) <= self.limit:
             return 0
         return max(1, int((window + 1) * self.window_s - now))
