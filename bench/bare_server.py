@@ -27,6 +27,10 @@ async def hello(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def ready(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ready"})
+
+
 async def naive(request: web.Request) -> web.Response:
     body = json.loads(await request.read())
     job = request.app[NAIVE].enqueue("queue_workers.forward.forward", body, result_ttl=0)
@@ -42,7 +46,7 @@ def main() -> None:
     app[NAIVE] = Queue(NAIVE_QUEUE, connection=redis.Redis.from_url(args.redis_url), serializer=JSONSerializer)
     app.router.add_post("/naive/{tail:.*}", naive)
     app.router.add_post("/{tail:.*}", hello)
-    app.router.add_get("/readyz", lambda _: web.json_response({"status": "ready"}))
+    app.router.add_get("/readyz", ready)
     web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
 
 

@@ -169,7 +169,8 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> float:
     raise SystemExit(f"{base} did not become ready")
 
 
-def _gateway(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+def _gateway(port: int, data_dir: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """`hotline-gateway serve` as the benchmarks run it; `settings`: more HOTLINE_ variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update(
         HOTLINE_REDIS_URL=REDIS_URL,
@@ -186,6 +187,7 @@ def _gateway(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
         # One load generator stands for many citizens: the per-sender limits would stop it.
         HOTLINE_APP_RATE_LIMIT="1000000000",
         HOTLINE_WECHAT_RATE_LIMIT="1000000000",
+        **settings,
     )
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve"], env=env)
 

@@ -294,14 +294,7 @@ class IntakePipeline:
         return reply
 
     def forward_job(self, event: TicketEvent) -> JobSpec:
-        return JobSpec(
-            queue=FORWARD_QUEUE,
-            func=FORWARD_FUNC,
-            payload=event.to_json_dict(),
-            job_id=str(event.event_id),
-            description=f"forward {event.ticket_no}",
-            retry_schedule=self._forward_retry_schedule,
-        )
+        return forward_job(event, self._forward_retry_schedule)
 
     def _reply_write(self, key: str, reply: IntakeReply) -> KeyWrite:
         return KeyWrite(key, reply.model_dump_json().encode(), self._dedupe_ttl_s)
@@ -336,4 +329,16 @@ def _event(event_id: uuid.UUID, ticket_no: str, intake: Intake, decision: Decisi
         routing=decision.routing,
         deadlines=decision.deadlines,
         source=intake.source,
+    )
+
+
+def forward_job(event: TicketEvent, retry_schedule: tuple[int, ...]) -> JobSpec:
+    """The RQ job that delivers `event` to the ticketing core (its id is the event's)."""
+    return JobSpec(
+        queue=FORWARD_QUEUE,
+        func=FORWARD_FUNC,
+        payload=event.to_json_dict(),
+        job_id=str(event.event_id),
+        description=f"forward {event.ticket_no}",
+        retry_schedule=retry_schedule,
     )
