@@ -253,6 +253,11 @@ def _banner(settings: Settings, workers: int, embedded: bool, started: float) ->
     return render
 
 
+def server_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """How `serve` and `up` run the app (tests serve it the same way where it matters)."""
+    return web.AppRunner(app, handle_signals=False, shutdown_timeout=settings.shutdown_grace_s, access_log=None)
+
+
 def _run_server(main: Coroutine[Any, Any, None]) -> None:
     """On uvloop where it is installed (Linux, macOS): its event loop and transports take about a
     fifth off each request's CPU time (docs/benchmarks.md)."""
@@ -268,12 +273,7 @@ def _run_server(main: Coroutine[Any, Any, None]) -> None:
 async def _serve(settings: Settings, banner: Any) -> None:
     from gateway.app import create_app
 
-    runner = web.AppRunner(
-        create_app(settings),
-        handle_signals=False,
-        shutdown_timeout=settings.shutdown_grace_s,
-        access_log=None,
-    )
+    runner = server_runner(create_app(settings), settings)
     await runner.setup()
     # The knowledge base, the policy model and the dictionaries are loaded now and live as long as
     # the process: out of the collector's way, so that no request waits on a full collection

@@ -62,6 +62,11 @@ def error_middleware_factory() -> Middleware:
             if exc.status < 400:
                 raise
             return _http_json(exc)
+        except ConnectionResetError:
+            # The sender hung up before its body was complete: nothing was taken, and there is
+            # nobody to answer. Not an error of ours, and no traceback for the operators.
+            log.info("%s %s: the client went away before its request was complete", request.method, request.path)
+            return json_error(400, "incomplete_request", "the connection closed before the request was complete")
         except Exception:
             log.exception("unhandled error on %s %s", request.method, mask_pii(request.path))
             return json_error(500, "internal_error", "internal error")

@@ -10,8 +10,10 @@ their own test modules.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,9 +21,12 @@ from typing import Any
 
 import pytest
 import redis
+from aiohttp import web
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from gateway.app import create_app
+from gateway.cli import server_runner
 from queue_workers.settings import FORWARD_QUEUE
 from tests.app_support import app_message
 from tests.conftest import APP_SECRET, signed_headers
@@ -29,6 +34,7 @@ from tests.freeswitch_samples import JSON_ARRAY, XML_BRIDGED, sample
 from tests.hotline12345_support import TOKEN as TOKEN_12345
 from tests.hotline12345_support import order
 from tests.ivr_support import IVR_TOKEN, IVR_TOKENS, as_json, call_record
+from tests.redis_process import free_port
 
 WRONG_TOKEN = "not-the-token-but-long-enough-000"
 COMPLAINT = "出租车司机拒载，车牌粤A12345，昨晚八点在广州南站。"
@@ -157,16 +163,18 @@ CASES: list[tuple[str, bytes, str | None, set[int], set[str]]] = [
 ]
 
 
+GATEWAY_SETTINGS: dict[str, Any] = {
+    "channels": ["app", "ivr", "hotline12345"],
+    "ivr_tokens": IVR_TOKENS,
+    "hotline12345_token": TOKEN_12345,
+    "hotline12345_return_url": "http://127.0.0.1:9/returns",
+    "hotline12345_return_secret": "hotline12345-return-secret-0123456",
+}
+
+
 @pytest.fixture
 async def gateway(make_settings: Any, start_gateway: Any) -> Any:
-    settings = make_settings(
-        channels=["app", "ivr", "hotline12345"],
-        ivr_tokens=IVR_TOKENS,
-        hotline12345_token=TOKEN_12345,
-        hotline12345_return_url="http://127.0.0.1:9/returns",
-        hotline12345_return_secret="hotline12345-return-secret-0123456",
-    )
-    return await start_gateway(settings)
+    return await start_gateway(make_settings(**GATEWAY_SETTINGS))
 
 
 def _queued(redis_client: redis.Redis) -> int:
@@ -305,3 +313,34 @@ async def test_an_ordinary_attachment_name_is_taken(
     response = await _post(gateway, endpoint, body, endpoint.auth(body))
     assert response.status == 200, await response.text()
     assert _queued(redis_client) == 1
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+async def test_a_sender_hanging_up_mid_body_is_no_error(
+    make_settings: Any, redis_client: redis.Redis, endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Served as `serve` serves it (aiohttp's test server cancels the handler of a lost connection;
+    # the production runner lets it run into the closed stream).
+    caplog.set_level(logging.INFO)
+    settings = make_settings(**GATEWAY_SETTINGS)
+    runner = server_runner(create_app(settings), settings)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        body = endpoint.valid()
+        headers = {**endpoint.auth(body), "Content-Type": endpoint.content_type, "Content-Length": str(len(body))}
+        head = f"POST {endpoint.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head.encode() + b"\r\n" + body[: len(body) // 2])
+        await writer.drain()
+        writer.close()  # gone, half a body sent
+        await writer.wait_closed()
+        await asyncio.sleep(0.3)
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert any("went away" in r.getMessage() for r in caplog.records)  # it did reach the handler
+        assert _nothing_queued(redis_client)
+    finally:
+        await runner.cleanup()
