@@ -169,6 +169,17 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> float:
     raise SystemExit(f"{base} did not become ready")
 
 
+def _wait_processes(base: str, count: int) -> None:
+    """Until `count` distinct processes have answered /healthz (each on a new connection)."""
+    pids: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(pids) < count and time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310 (http only)
+            pids.add(json.loads(response.read())["pid"])
+    if len(pids) < count:
+        raise SystemExit(f"only {len(pids)} of {count} server processes answered")
+
+
 def _gateway(port: int, data_dir: Path, **settings: str) -> subprocess.Popen[bytes]:
     """`hotline-gateway serve` as the benchmarks run it; `settings`: more HOTLINE_ variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
@@ -274,6 +285,16 @@ def main() -> None:
         )
         taken = taken_in_trials + sum(run.requests - run.non_2xx for run in (warm_up, *runs[2:]))
         queued = Queue(FORWARD_QUEUE, connection=connection, serializer=JSONSerializer).count
+        _stop(gateway)
+        # `serve --workers 2` on the same port, the same load: how far a second core takes it.
+        gateway = _gateway(gateway_port, work / "var2", HOTLINE_SERVE_WORKERS="2")
+        _wait_ready(gateway_base, gateway)
+        _wait_processes(gateway_base, 2)
+        wrk("warm-up", gateway_base, fresh("warm2", app_requests, 8000), seconds=2, connections=args.connections)
+        two = fresh("two", app_requests, ceiling // 2)
+        runs.append(
+            wrk("gateway app ×2 processes", gateway_base, two, seconds=args.duration, connections=args.connections)
+        )
     finally:
         _stop(gateway)
         _stop(bare)
@@ -286,8 +307,9 @@ def main() -> None:
         print(
             f"{run.name:<26}{run.rps:>9.0f}{run.p50_ms:>9.1f}{run.p99_ms:>9.1f}{run.non_2xx:>9}{run.socket_errors:>9}"
         )
-    bare_run, naive_run, app_run, paced_run, wechat_run = runs
+    bare_run, naive_run, app_run, paced_run, wechat_run, two_run = runs
     print(f"gateway app / bare aiohttp: {app_run.rps / bare_run.rps:.1%} (target ≥ 40%)")
+    print(f"serve --workers 2 / one process: {two_run.rps / app_run.rps:.2f}x (target ≥ 1.6x)")
     print(f"gateway app / naive enqueue: {app_run.rps / naive_run.rps:.2f}x")
     print(f"WeChat safe / bare aiohttp: {wechat_run.rps / bare_run.rps:.1%}")
     print(f"p99 at {paced_run.rps / app_run.rps:.0%} of max: {paced_run.p99_ms:.1f} ms (target ≤ 25 ms at 70%)")

@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="the HTTP server alone")
     server_options(serve)
+    serve.add_argument(
+        "--workers", type=int, help="server processes on the port, SO_REUSEPORT (HOTLINE_SERVE_WORKERS, default 1)"
+    )
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # one of those processes
     serve.set_defaults(run=_serve_command)
 
     worker = commands.add_parser("worker", help="a worker: forwards events, sends late replies (no fork per job)")
@@ -108,6 +112,8 @@ def _load_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         name: getattr(args, name) for name in ("host", "port", "data_dir") if getattr(args, name, None) is not None
     }
+    if getattr(args, "run", None) is _serve_command and args.workers is not None:
+        overrides["serve_workers"] = args.workers
     settings = Settings(**overrides)
     return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
 
@@ -173,15 +179,32 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.reuse_port:  # one process of `serve --workers N`
+        _run_server(_serve(settings, banner=False, reuse_port=True))
+        return 0
     settings, embedded = _with_redis(settings)
     if embedded is not None:
         log.warning("HOTLINE_REDIS_URL is unset: embedded Redis; run `hotline-gateway worker` beside it")
     try:
-        _run_server(_serve(settings, banner=None))
+        if settings.serve_workers == 1:
+            _run_server(_serve(settings, banner=None))
+            return 0
+        from gateway.prefork import Supervisor, child_command
+
+        command, env = child_command(
+            {
+                "HOTLINE_REDIS_URL": str(settings.redis_url),
+                "HOTLINE_HOST": settings.host,
+                "HOTLINE_PORT": str(settings.port),
+                "HOTLINE_DATA_DIR": str(settings.data_dir),
+            }
+        )
+        supervisor = Supervisor(settings.serve_workers, command, env, grace_s=settings.shutdown_grace_s)
+        print(f"hotline-gateway serve on {settings.base_url} ({settings.serve_workers} processes)", flush=True)
+        return supervisor.run()
     finally:
         if embedded is not None:
             embedded.stop()
-    return 0
 
 
 def _up(settings: Settings, args: argparse.Namespace) -> int:
@@ -270,7 +293,9 @@ def _run_server(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-async def _serve(settings: Settings, banner: Any) -> None:
+async def _serve(settings: Settings, banner: Any, *, reuse_port: bool = False) -> None:
+    """`banner`: the line printed once listening (None: the default; False: nothing, a process of
+    `serve --workers N`, which listens on the shared port with SO_REUSEPORT)."""
     from gateway.app import create_app
 
     runner = server_runner(create_app(settings), settings)
@@ -281,12 +306,10 @@ async def _serve(settings: Settings, banner: Any) -> None:
     gc.collect()
     gc.freeze()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
-        print(
-            banner() if banner else f"hotline-gateway serve on {settings.base_url}",
-            flush=True,
-        )
+        if banner is not False:
+            print(banner() if banner else f"hotline-gateway serve on {settings.base_url}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

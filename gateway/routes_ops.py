@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 
 import redis.exceptions
@@ -17,8 +18,9 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """The process answers: nothing else is checked (liveness)."""
-    return web.json_response({"status": "ok"})
+    """The process answers: nothing else is checked (liveness). `pid`: which process answered
+    (`serve --workers N` runs several on one port)."""
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 @routes.get("/readyz")

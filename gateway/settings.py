@@ -42,6 +42,9 @@ class Settings(WorkerSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to")
     port: int = Field(default=8328, ge=1, le=65535, description="HTTP port")
+    serve_workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes of `serve` on the port (SO_REUSEPORT); about one per core"
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL the ticketing core uses to fetch uploads; default http://HOST:PORT",
