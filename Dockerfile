@@ -15,7 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOTLINE_HOST=0.0.0.0 \
     HOTLINE_PORT=8328 \
-    HOTLINE_DATA_DIR=/var/lib/hotline
+    HOTLINE_DATA_DIR=/var/lib/hotline \
+    HOTLINE_LOG_FORMAT=json
 RUN useradd --system --uid 10001 --home-dir /var/lib/hotline --create-home hotline
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels

@@ -33,6 +33,7 @@ from gateway.kb.store import KbStore
 from gateway.metrics import build_registry
 from gateway.pipeline import IntakePipeline
 from gateway.policy.bootstrap import policy_decider
+from gateway.request_context import request_ids
 from gateway.settings import Settings
 from gateway.signing import Signer, load_or_create_secret
 from gateway.spool import Spool, SpoolReplayer, node_id_of
@@ -65,7 +66,7 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
     # The form is the largest body we take; every route reads its own, smaller limit (gateway.http).
     app = web.Application(
         client_max_size=settings.form_max_bytes + 64 * 1024,
-        middlewares=[error_middleware_factory()],
+        middlewares=[request_ids, error_middleware_factory()],
     )
     app[keys.SETTINGS] = settings
     app[keys.KB] = kb = LiveKnowledgeBase(

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"hotline-gateway: invalid configuration:\n{configuration_errors(exc)}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, secrets=settings.secret_values())
+    configure_logging(settings.log_level, secrets=settings.secret_values(), fmt=settings.log_format)
     try:
         result: int = args.run(settings, args)
     except (ChannelConfigError, CalendarFileError) as exc:

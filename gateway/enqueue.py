@@ -11,6 +11,7 @@ requests. Jobs keep RQ's own format (JSON serializer), so `rq` tools and any RQ 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import queue
 import threading
@@ -44,6 +45,7 @@ class JobSpec:
     description: str
     retry_schedule: tuple[int, ...] = ()
     run_at: datetime | None = None
+    request_id: str | None = None  # of the request that queued it: RQ job meta, sent on to the core
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,13 @@ class Writes:
     deletes: tuple[str, ...] = ()
     pushes: tuple[ListPush, ...] = ()
     unschedule: tuple[tuple[str, str], ...] = ()  # (queue, job id): taken off RQ's scheduled registry
+
+    def stamped(self, request_id: str | None) -> Writes:
+        """The same writes, each job not yet stamped carrying `request_id`."""
+        if request_id is None or all(job.request_id is not None for job in self.jobs):
+            return self
+        jobs = tuple(job if job.request_id else dataclasses.replace(job, request_id=request_id) for job in self.jobs)
+        return dataclasses.replace(self, jobs=jobs)
 
     def __add__(self, other: Writes) -> Writes:
         return Writes(
@@ -194,6 +203,8 @@ class BatchingEnqueuer:
                 "retry": retry,
                 "description": spec.description,
             }
+            if spec.request_id:
+                options["meta"] = {"request_id": spec.request_id}
             target = self.queue(spec.queue)
             if spec.run_at is not None:
                 target.schedule_job(target.create_job(spec.func, **options), spec.run_at, pipeline=pipe)

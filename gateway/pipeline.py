@@ -36,6 +36,7 @@ from domain.intake import Decision
 from gateway.decide import Decider
 from gateway.enqueue import FORWARD_FUNC, BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, Writes
 from gateway.replies import build_reply
+from gateway.request_context import current_request_id, note
 from gateway.spool import AlreadySpooled, Spool, SpoolFailed
 from gateway.state import DedupeStore, TicketNumbers
 from queue_workers import redis_keys
@@ -128,6 +129,17 @@ class IntakePipeline:
             return None
 
     async def _once(self, intake: Intake, work: Callable[[str], Awaitable[IntakeReply]]) -> IntakeReply:
+        reply = await self._once_or_replay(intake, work)
+        note(
+            channel=intake.channel.value,
+            ticket_no=reply.ticket_no,
+            decision=reply.decision.value,
+            category=reply.category.value if reply.category else None,
+            duplicate=reply.duplicate,
+        )
+        return reply
+
+    async def _once_or_replay(self, intake: Intake, work: Callable[[str], Awaitable[IntakeReply]]) -> IntakeReply:
         key = redis_keys.dedupe(intake.channel.value, intake.idempotency_key)
         spooled = await self._spooled(key)
         if spooled is not None:
@@ -181,7 +193,9 @@ class IntakePipeline:
             raise ServiceUnavailable from exc
 
     async def _write(self, writes: Writes, key: str | None) -> None:
-        """Into Redis; into the spool when Redis cannot take them (`key`: the submission's own)."""
+        """Into Redis; into the spool when Redis cannot take them (`key`: the submission's own).
+        Jobs carry the id of the request that queued them (to the ticketing core's logs)."""
+        writes = writes.stamped(current_request_id())
         try:
             await self._enqueuer.write(writes)
         except EnqueueFailed:

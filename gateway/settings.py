@@ -97,6 +97,9 @@ class Settings(WorkerSettings):
         description="4-digit id in the numbers of tickets spooled while Redis is away; unset: drawn once",
     )
     log_level: str = Field(default="INFO", description="Logging level")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text (a terminal) or JSON objects (a log pipeline)"
+    )
     wechat_token: SecretStr | None = Field(default=None, description="WeChat server-configuration Token")
     wechat_aes_key: SecretStr | None = Field(
         default=None, description="WeChat EncodingAESKey (43 chars; compatible and safe modes)"

@@ -280,6 +280,7 @@ def _encode(writes: Writes) -> dict[str, Any]:
                 "description": job.description,
                 "retry_schedule": list(job.retry_schedule),
                 "run_at": job.run_at.isoformat() if job.run_at else None,
+                "request_id": job.request_id,
             }
             for job in writes.jobs
         ],
@@ -301,6 +302,7 @@ def _decode(data: dict[str, Any]) -> Writes:
                 description=job["description"],
                 retry_schedule=tuple(job["retry_schedule"]),
                 run_at=datetime.fromisoformat(job["run_at"]) if job["run_at"] else None,
+                request_id=job.get("request_id"),
             )
             for job in data["jobs"]
         ),

@@ -56,6 +56,9 @@ def post_signed(
         log.info("%s was delivered to the %s before: not sent again", subject, receiver)
         return
     headers = signed_headers(secret, idempotency_key, body)
+    request_id = _request_id()
+    if request_id:
+        headers["X-Request-Id"] = request_id  # the gateway request that took it: one id, end to end
     started = time.perf_counter()
     try:
         with context.http.stream("POST", url, content=body, headers=headers) as response:
@@ -91,6 +94,12 @@ def post_signed(
         current_job_id() or "-",
     )
     raise dead_letter(PermanentDeliveryError(message, status=status, body=answer))
+
+
+def _request_id() -> str | None:
+    job = get_current_job()
+    value = job.meta.get("request_id") if job is not None else None
+    return value if isinstance(value, str) else None
 
 
 def _already_delivered(idempotency_key: str) -> bool:

@@ -28,6 +28,7 @@ from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from normalizers.pii import mask_pii
 from queue_workers import context as forwarding
+from queue_workers.request_ids import bind, unbind
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE, WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,12 @@ class ForwardWorker(SimpleWorker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         forget_dead_executions(job)
-        super().execute_job(job, queue)
+        # The job's log lines carry the id of the request that queued it.
+        token = bind(job.meta.get("request_id"))
+        try:
+            super().execute_job(job, queue)
+        finally:
+            unbind(token)
 
     @property
     def dequeue_timeout(self) -> int:
