@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain import Category, Domain
 from domain.file_names import FileMime, FileName
+from domain.ticket_event import ChannelUrl
 
 
 class _Body(BaseModel):
@@ -29,7 +30,7 @@ class AppLocation(_Body):
 
 class AppAttachment(_Body):
     kind: Literal["image", "voice", "video", "file"]
-    url: HttpUrl
+    url: ChannelUrl
     # Display name and declared type; a path, a program or an active page is refused (domain.file_names).
     name: FileName | None = None
     size: Annotated[int, Field(ge=0, le=1024 * 1024 * 1024)] | None = None

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.file_names import FileName
+from domain.ticket_event import ChannelUrl
 
 ORDER_NO = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$"
 MAX_ATTACHMENTS = 20
@@ -26,7 +27,7 @@ class OrderCitizen(_Body):
 
 
 class OrderAttachment(_Body):
-    url: HttpUrl
+    url: ChannelUrl
     name: FileName | None = Field(default=None, description="Display name; a path or a program is refused")
 
 

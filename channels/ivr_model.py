@@ -7,11 +7,13 @@ transcript and the agent's notes. Names are fixed; IVRs may send more fields, wh
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain import Category, Domain
+from domain.ticket_event import ChannelUrl
 
 # DTMF keys pressed, level by level: "2-1" (complaint, then taxis and buses). Dashes optional.
 MENU_PATH = r"^[0-9*#](?:-?[0-9*#]){0,15}$"
@@ -23,8 +25,12 @@ class _Body(BaseModel):
 
 
 class IvrRecording(_Body):
-    url: HttpUrl
+    url: ChannelUrl
     duration_s: Annotated[float, Field(ge=0, le=24 * 3600)] | None = None
+
+
+EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_AHEAD = timedelta(days=1)
 
 
 class IvrCall(_Body):
@@ -39,6 +45,19 @@ class IvrCall(_Body):
     recording: IvrRecording | None = None
     transcript: Annotated[str, Field(max_length=20000)] | None = None
     agent_notes: Annotated[str, Field(max_length=5000)] | None = None
+
+    @field_validator("started_at", "answered_at", "ended_at")
+    @classmethod
+    def _plausible(cls, moment: datetime | None) -> datetime | None:
+        # A call starts the ticket's clock and names its day (12328-YYYYMMDD-…): a clock set to
+        # 1970 or to next year is refused, not turned into a ticket of another century.
+        if moment is None:
+            return None
+        if moment < EARLIEST_CALL:
+            raise ValueError(f"before {EARLIEST_CALL:%Y-%m-%d}: the IVR's clock is wrong")
+        if moment > datetime.now(UTC) + CLOCK_AHEAD:
+            raise ValueError("more than a day ahead of now: the IVR's clock is wrong")
+        return moment
 
     @model_validator(mode="after")
     def _times_in_order(self) -> IvrCall:

@@ -31,12 +31,13 @@ from email.utils import parsedate_to_datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from channels.base import Inbound, InvalidPayload, UnsupportedMediaType
 from channels.form_body import URLENCODED, decode_form
 from channels.ivr_model import MENU_PATH, Disposition, IvrCall, IvrRecording
 from channels.json_body import validation_fields
+from domain.ticket_event import ChannelUrl
 from normalizers.time import to_shanghai
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -110,7 +111,7 @@ class TwilioCallback(BaseModel):
     dial_bridged: bool | None = Field(None, alias="DialBridged")
     # recordings (<Record> actions, recording status callbacks)
     recording_sid: str | None = Field(None, alias="RecordingSid", pattern=_sid("RE"))
-    recording_url: HttpUrl | None = Field(None, alias="RecordingUrl")
+    recording_url: ChannelUrl | None = Field(None, alias="RecordingUrl")
     # -1 while the recording is still in progress
     recording_duration_s: int | None = Field(None, alias="RecordingDuration", ge=-1, le=MAX_CALL_S)
     recording_status: RecordingStatus | None = Field(None, alias="RecordingStatus")

@@ -10,7 +10,7 @@ import json
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
 from domain.taxonomy import Category, ChannelName, DecisionKind, Domain, RedirectTarget, RefusalReason
 
@@ -18,7 +18,20 @@ SCHEMA_ID = "hotline.ticket-event/v1"
 TICKET_NO_PATTERN = r"^12328-\d{8}-\d{6,}$"
 
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit administrative region code")]
-ShortText = Annotated[str, Field(max_length=2000)]
+SHORT_TEXT_MAX = 2000
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX)]
+
+
+def _fits(url: HttpUrl) -> HttpUrl:
+    # Measured as the event will carry it: normalising adds a "/" to a bare host and turns an
+    # internationalised host into punycode, either of which can push a URL over the limit.
+    if len(str(url)) > SHORT_TEXT_MAX:
+        raise ValueError(f"URL longer than {SHORT_TEXT_MAX} characters")
+    return url
+
+
+# A link a channel sends (a photo, a recording): http(s), and no longer than the event can carry.
+ChannelUrl = Annotated[HttpUrl, AfterValidator(_fits)]
 
 
 class _Frozen(BaseModel):

@@ -18,6 +18,7 @@ from gateway import (
     routes_12345,
     routes_admin,
     routes_channels,
+    routes_docs,
     routes_ivr,
     routes_kb,
     routes_ops,
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, decider: Decider | None = None) -> web.App
     app.cleanup_ctx.append(_pipeline_ctx)
     app.cleanup_ctx.append(_ticket_store_ctx)
     app.router.add_routes(routes_ops.routes)
+    app.router.add_routes(routes_docs.routes)
     if settings.admin_enabled:
         app.router.add_routes(routes_admin.routes)
         app.router.add_routes(routes_kb.routes)

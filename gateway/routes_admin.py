@@ -183,7 +183,7 @@ async def list_tickets(request: web.Request) -> web.Response:
             }
         )
     pages = max(1, math.ceil(total / per_page))
-    return _html(
+    return render_page(
         "admin_tickets.html",
         title="工单列表",
         forwarding=forwarding,
@@ -213,7 +213,7 @@ async def show_ticket(request: web.Request) -> web.Response:
                 "supplements": [_supplement_json(supplement) for supplement in supplements],
             }
         )
-    return _html(
+    return render_page(
         "admin_ticket.html",
         status=200 if ticket is not None else 404,
         title=f"工单 {ticket_no}",
@@ -314,7 +314,7 @@ def _templates() -> jinja2.Environment:
     return environment
 
 
-def _html(template: str, *, status: int = 200, **context: Any) -> web.Response:
+def render_page(template: str, *, status: int = 200, **context: Any) -> web.Response:
     nonce = secrets.token_urlsafe(16)
     body = _templates().get_template(template).render(style_nonce=nonce, **context)
     response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
