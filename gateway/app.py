@@ -134,7 +134,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.ENQUEUER] = enqueuer
     spool = Spool(settings.spool_path, settings.node_id or node_id_of(settings.data_dir))
     app[keys.SPOOL] = spool
-    app[keys.METRICS] = build_registry(spool)
+    app[keys.METRICS] = build_registry(spool, app[keys.REDIS_SYNC], app[keys.KB])
     app[keys.PIPELINE] = IntakePipeline(
         dedupe=DedupeStore(client),
         numbers=TicketNumbers(client),

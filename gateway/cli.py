@@ -30,6 +30,7 @@ from gateway.logs import configure_logging
 from gateway.policy import commands as policy_commands
 from gateway.policy.calendar import CalendarFileError
 from gateway.settings import Settings
+from queue_workers.metrics_dir import prepare_multiprocess_dir
 
 log = logging.getLogger("hotline-gateway")
 
@@ -160,6 +161,9 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    # Joins the counts of a gateway on this machine and data dir, if there is one (before the
+    # worker's modules import prometheus-client).
+    prepare_multiprocess_dir(settings.data_dir, fresh=False)
     from queue_workers.worker import run_worker
 
     settings, embedded = _with_redis(settings)
@@ -185,6 +189,8 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
     settings, embedded = _with_redis(settings)
     if embedded is not None:
         log.warning("HOTLINE_REDIS_URL is unset: embedded Redis; run `hotline-gateway worker` beside it")
+    # Before anything imports prometheus-client: this machine's processes add their counts up there.
+    prepare_multiprocess_dir(settings.data_dir, fresh=True)
     try:
         if settings.serve_workers == 1:
             _run_server(_serve(settings, banner=None))
@@ -212,6 +218,7 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings, embedded = _with_redis(settings)
     settings = _local_credentials(settings)
+    prepare_multiprocess_dir(settings.data_dir, fresh=True)  # for the server and its workers
     env = {
         **os.environ,
         "HOTLINE_REDIS_URL": str(settings.redis_url),

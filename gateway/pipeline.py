@@ -40,6 +40,7 @@ from gateway.request_context import current_request_id, note
 from gateway.spool import AlreadySpooled, Spool, SpoolFailed
 from gateway.state import DedupeStore, TicketNumbers
 from queue_workers import redis_keys
+from queue_workers.metrics import DECISIONS
 from queue_workers.settings import FORWARD_QUEUE
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,13 @@ class IntakePipeline:
             category=reply.category.value if reply.category else None,
             duplicate=reply.duplicate,
         )
+        if not reply.duplicate:
+            DECISIONS.labels(
+                channel=intake.channel.value,
+                decision=reply.decision.value,
+                category=reply.category.value if reply.category else "none",
+                domain=reply.domain.value if reply.domain else "none",
+            ).inc()
         return reply
 
     async def _once_or_replay(self, intake: Intake, work: Callable[[str], Awaitable[IntakeReply]]) -> IntakeReply:

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from normalizers.pii import mask_pii
+from queue_workers.metrics import REQUESTS
 from queue_workers.request_ids import RequestInfo, current_request_id, enter, note, unbind
 
 __all__ = ["HEADER", "current_request_id", "note", "request_id_of", "request_ids"]
@@ -26,6 +27,20 @@ HEADER = "X-Request-Id"
 _USABLE = re.compile(r"^[A-Za-z0-9._:\-]{8,64}$")
 
 access_log = logging.getLogger("hotline.access")
+
+
+_CHANNEL_PATHS = (
+    ("/api/v1/app/", "app"),
+    ("/channels/wechat", "wechat"),
+    ("/channels/ivr/", "ivr"),
+    ("/channels/12345/", "hotline12345"),
+    ("/form", "webform"),
+)
+
+
+def channel_of_path(path: str) -> str:
+    """The channel a path belongs to (`other`: operations, admin, files), for metric labels."""
+    return next((channel for prefix, channel in _CHANNEL_PATHS if path.startswith(prefix)), "other")
 
 
 def request_id_of(request: web.Request) -> str:
@@ -50,6 +65,7 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
         exc.headers[HEADER] = info.request_id
         raise
     finally:
+        REQUESTS.labels(channel=channel_of_path(request.path), status=str(status)).inc()
         access_log.info(
             "%s %s %d",
             request.method,

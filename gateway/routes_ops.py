@@ -8,9 +8,10 @@ import sqlite3
 
 import redis.exceptions
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway import keys
+from gateway.metrics import scrape
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
 
 routes = web.RouteTableDef()
@@ -61,5 +62,5 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format; collectors that read files run off the event loop."""
-    body = await asyncio.to_thread(generate_latest, request.app[keys.METRICS])
+    body = await asyncio.to_thread(scrape, request.app[keys.METRICS])
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

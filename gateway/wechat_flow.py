@@ -39,6 +39,7 @@ from gateway.pipeline import IntakePipeline, ServiceUnavailable, StillInProgress
 from gateway.settings import Settings
 from gateway.state import DedupeStore, SenderLimits
 from queue_workers import redis_keys
+from queue_workers.metrics import WECHAT_LATE_REPLIES
 from queue_workers.settings import REPLY_QUEUE
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ class WeChatFlow:
             return
         try:
             await self._pipeline.write(Writes(jobs=(self._send_job(message, outcome.text, outcome.ticket_no, "late"),)))
+            WECHAT_LATE_REPLIES.inc()
         except ServiceUnavailable:
             # The ticket is safe (stored before this); only the citizen's notice is lost.
             log.error("ticket %s: the late reply could be queued nowhere", outcome.ticket_no)

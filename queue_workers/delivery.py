@@ -30,6 +30,7 @@ from queue_workers.failures import (
     remember_failure,
     retries_note,
 )
+from queue_workers.metrics import FORWARD_FAILURES, FORWARD_SECONDS
 from queue_workers.ticket_core import Outcome, classify, signed_headers
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def post_signed(
             answer = _read_capped(response, RESPONSE_KEEP_BYTES)
     except httpx.RequestError as exc:  # time-outs, refused and reset connections
         elapsed_ms = ms_since(started)
+        _measured(receiver, "transient", elapsed_ms)
         what = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
         log.warning(
             "%s: %s %s after %.0f ms (%s); %s", subject, receiver, what, elapsed_ms, type(exc).__name__, retries_note()
@@ -74,6 +76,7 @@ def post_signed(
 
     elapsed_ms = ms_since(started)
     outcome = classify(status)
+    _measured(receiver, outcome.value, elapsed_ms)
     if outcome is Outcome.DELIVERED:
         already = " (already there)" if status == 409 else ""
         log.info("%s delivered to the %s: %d in %.0f ms%s", subject, receiver, status, elapsed_ms, already)
@@ -94,6 +97,13 @@ def post_signed(
         current_job_id() or "-",
     )
     raise dead_letter(PermanentDeliveryError(message, status=status, body=answer))
+
+
+def _measured(receiver: str, outcome: str, elapsed_ms: float) -> None:
+    label = receiver.replace(" ", "_")  # "ticket_core", "12345_platform"
+    FORWARD_SECONDS.labels(receiver=label, outcome=outcome).observe(elapsed_ms / 1000)
+    if outcome != "delivered":
+        FORWARD_FAILURES.labels(receiver=label, kind=outcome).inc()
 
 
 def _request_id() -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.app_support import app_message
 from tests.conftest import APP_KEY_ID, APP_SECRET, signed_headers
@@ -32,6 +33,15 @@ def _answering_pids(base: str, tries: int = 200) -> set[int]:
         if len(pids) >= 2:
             break
     return pids
+
+
+def _counted(text: str, **labels: str) -> float:
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "hotline_http_requests_total" and sample.labels == labels
+    )
 
 
 def _until(predicate: object, timeout_s: float = 60.0) -> None:
@@ -73,10 +83,16 @@ def test_two_processes_share_the_port_and_survive_one_dying(
             response = httpx.post(f"{base}/api/v1/app/messages", content=body, headers=signed_headers(body), timeout=10)
             assert response.status_code == 200, response.text
         assert len({event.ticket_no for event in queued_events(redis_client)}) == 10
+        # Whichever process answers /metrics counts both processes' requests (multi-process mode).
+        for _ in range(6):
+            with httpx.Client() as fresh:
+                text = fresh.get(f"{base}/metrics", timeout=5).text
+            assert _counted(text, channel="app", status="200") == 10
 
         # One dies: the other keeps answering, and the supervisor starts a new one.
         victim = next(iter(first))
         os.kill(victim, signal.SIGKILL)
+        _until(lambda: not Path(f"/proc/{victim}").exists())  # gone, and reaped by the supervisor
         assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
         _until(lambda: len(_answering_pids(base, tries=20) - first) == 1)
     finally:
