@@ -76,7 +76,9 @@ def _connection(settings: Settings) -> Iterator[Any]:
     with redis_url_for(settings, create=False) as url:
         if url is None:
             raise CommandFailed("no Redis: HOTLINE_REDIS_URL is unset and the data dir has no embedded Redis")
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+        from queue_workers.redis_connect import connect
+
+        client = connect(url, socket_connect_timeout=5, socket_timeout=30)
         try:
             client.ping()
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:

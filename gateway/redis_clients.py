@@ -11,11 +11,21 @@ import redis
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 
+from queue_workers.redis_connect import connect, connect_async, is_sentinel
+
 SOCKET_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 64
 
 
 def async_client(url: str, max_connections: int = MAX_CONNECTIONS) -> AsyncRedis:
+    if is_sentinel(url):  # the master the sentinels name, found again after a failover
+        return connect_async(
+            url,
+            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=SOCKET_TIMEOUT_S,
+            health_check_interval=30,
+            max_connections=max_connections,
+        )
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
@@ -28,7 +38,7 @@ def async_client(url: str, max_connections: int = MAX_CONNECTIONS) -> AsyncRedis
 
 
 def sync_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
+    return connect(
         url,
         socket_timeout=SOCKET_TIMEOUT_S,
         socket_connect_timeout=SOCKET_TIMEOUT_S,

@@ -17,6 +17,7 @@ import httpx
 import redis
 from rq import get_current_job
 
+from queue_workers.redis_connect import connect
 from queue_workers.settings import WorkerSettings
 from queue_workers.ticket_store import TicketStore
 from queue_workers.wechat_api import WeChatApi
@@ -66,7 +67,7 @@ class ForwardingContext:
         with self._lock:
             if self._redis is None:
                 if self.settings.redis_url:
-                    self._redis = redis.Redis.from_url(self.settings.redis_url)
+                    self._redis = connect(self.settings.redis_url)
                     self._owns_redis = True
                 else:
                     job = get_current_job()

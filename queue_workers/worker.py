@@ -28,6 +28,7 @@ from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from normalizers.pii import mask_pii
 from queue_workers import context as forwarding
+from queue_workers.redis_connect import connect
 from queue_workers.request_ids import bind, unbind
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE, WorkerSettings
 
@@ -118,7 +119,7 @@ def run_worker(
         raise ValueError("HOTLINE_REDIS_URL is required to run a worker")
     # No socket timeout: the worker blocks on BLPOP for minutes by design, and RQ treats a
     # Redis timeout during that wait as a reason to quit.
-    connection = redis.Redis.from_url(settings.redis_url)
+    connection = connect(settings.redis_url)
     forwarding.configure(settings, connection=connection)
     try:
         attempt = 0

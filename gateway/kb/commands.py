@@ -261,9 +261,9 @@ def redis_url_for(settings: Settings, *, create: bool) -> Iterator[str | None]:
 
 
 def _client(url: str) -> Any:
-    from redis.asyncio import Redis
+    from queue_workers.redis_connect import connect_async
 
-    return Redis.from_url(url, socket_connect_timeout=_CONNECT_TIMEOUT_S, socket_timeout=_CONNECT_TIMEOUT_S)
+    return connect_async(url, socket_connect_timeout=_CONNECT_TIMEOUT_S, socket_timeout=_CONNECT_TIMEOUT_S)
 
 
 def _redis_errors() -> tuple[type[Exception], ...]:
