@@ -66,17 +66,19 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
         raise
     finally:
         REQUESTS.labels(channel=channel_of_path(request.path), status=str(status)).inc()
-        access_log.info(
-            "%s %s %d",
-            request.method,
-            mask_pii(request.path),
-            status,
-            extra={
-                "method": request.method,
-                "path": mask_pii(request.path),
-                "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                **info.fields,
-            },
-        )
+        if access_log.isEnabledFor(logging.INFO):  # the line's fields cost: only when it is written
+            path = mask_pii(request.path)
+            access_log.info(
+                "%s %s %d",
+                request.method,
+                path,
+                status,
+                extra={
+                    "method": request.method,
+                    "path": path,
+                    "status": status,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    **info.fields,
+                },
+            )
         unbind(token)
