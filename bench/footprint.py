@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -67,34 +68,30 @@ def _bare(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command)
 
 
+def _seconds_to_ready(port: int, start: Callable[[], subprocess.Popen[bytes]]) -> float:
+    started = time.monotonic()
+    process = start()
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", process)
+        return time.monotonic() - started
+    finally:
+        _stop(process)
+
+
 def start_up_seconds(work: Path, n: int) -> float:
     """`hotline-gateway up` from nothing (embedded Redis, a new data dir) to /readyz 200."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update(HOTLINE_DATA_DIR=str(work / f"up-{n}"), HOTLINE_PORT=str(port), HOTLINE_LOG_LEVEL="WARNING")
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "up"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
+    command = [sys.executable, "-m", "gateway.cli", "up"]
+    return _seconds_to_ready(
+        port, lambda: subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
     )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", process)
-        return time.monotonic() - started
-    finally:
-        _stop(process)
 
 
 def bare_start_up_seconds() -> float:
     port = free_port()
-    started = time.monotonic()
-    process = _bare(port)
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", process)
-        return time.monotonic() - started
-    finally:
-        _stop(process)
+    return _seconds_to_ready(port, lambda: _bare(port))
 
 
 def main() -> None:

@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,35 +28,18 @@ import aiohttp
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from intake import APP_KEY, APP_SECRET_KEY, REDIS_URL, _gateway
 
 from channels.app import app_signature
-from tests.wechat_samples import AES_KEY, APP_ID, APP_SECRET, TOKEN, WeChatServer, message_xml
-
-APP_KEY, APP_SECRET_KEY = "bench", "bench-secret-0123456789abcdef"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+from tests.wechat_samples import WeChatServer, message_xml
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _start_gateway(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env.update(
-        HOTLINE_REDIS_URL=REDIS_URL,
-        HOTLINE_DATA_DIR=str(data_dir),
-        HOTLINE_PORT=str(port),
-        HOTLINE_CHANNELS="app,wechat",
-        HOTLINE_APP_KEYS=json.dumps({APP_KEY: APP_SECRET_KEY}),
-        HOTLINE_WECHAT_TOKEN=TOKEN,
-        HOTLINE_WECHAT_AES_KEY=AES_KEY,
-        HOTLINE_WECHAT_APP_ID=APP_ID,
-        HOTLINE_WECHAT_APP_SECRET=APP_SECRET,
-        HOTLINE_LOG_LEVEL="WARNING",
-    )
-    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve"], env=env)
 
 
 async def _wait_ready(base: str) -> None:
@@ -154,7 +135,7 @@ async def main() -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    process = _start_gateway(port, data_dir)
+    process = _gateway(port, data_dir)
     try:
         await _wait_ready(base)
         await run(app_request(base), 200, args.concurrency)  # warm-up
