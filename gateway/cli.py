@@ -166,6 +166,10 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     prepare_multiprocess_dir(settings.data_dir, fresh=False)
     from queue_workers.worker import run_worker
 
+    if settings.worker_metrics_port is not None:
+        from queue_workers.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     settings, embedded = _with_redis(settings)
     try:
         run_worker(settings, burst=args.burst, name=args.name)

@@ -9,14 +9,12 @@ process is asked, and kept across restarts), the knowledge base this process ans
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 
 import redis
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from rq import Queue
 from rq.registry import FailedJobRegistry
@@ -24,7 +22,7 @@ from rq.serializers import JSONSerializer
 
 from gateway.kb.live import LiveKnowledgeBase
 from gateway.spool import Spool
-from queue_workers.metrics_dir import MULTIPROC_ENV
+from queue_workers.metrics import counters
 from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
 
 log = logging.getLogger(__name__)
@@ -85,13 +83,6 @@ class KnowledgeBaseCollector(Collector):
             yield GaugeMetricFamily("hotline_kb_version", "Knowledge-base version answered from", value=loaded.version)
 
 
-class _ThisProcess(Collector):
-    """prometheus-client's default registry: this process's counters, when not multi-process."""
-
-    def collect(self) -> Iterator[Metric]:
-        yield from REGISTRY.collect()
-
-
 QUEUES = (FORWARD_QUEUE, REPLY_QUEUE)
 
 
@@ -106,9 +97,4 @@ def build_registry(spool: Spool, connection: redis.Redis, kb: LiveKnowledgeBase)
 
 def scrape(gauges: CollectorRegistry) -> bytes:
     """The whole exposition: every process's counters, then the gauges (blocking: off the loop)."""
-    counters = CollectorRegistry(auto_describe=False)
-    if os.environ.get(MULTIPROC_ENV):
-        MultiProcessCollector(counters)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
-    else:
-        counters.register(_ThisProcess())
-    return generate_latest(counters) + generate_latest(gauges)
+    return generate_latest(counters()) + generate_latest(gauges)

@@ -9,7 +9,18 @@ scrape time from where the truth is (Redis, the spool, the loaded knowledge base
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import logging
+import os
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from queue_workers.metrics_dir import MULTIPROC_ENV
+
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter(
     "hotline_http_requests", "HTTP requests answered, by channel (or `other`) and status", ["channel", "status"]
@@ -33,3 +44,26 @@ FORWARD_FAILURES = Counter(
     "Failed delivery attempts, by receiver and kind (transient: retried; permanent: dead-lettered)",
     ["receiver", "kind"],
 )
+
+
+class _ThisProcess(Collector):
+    """prometheus-client's default registry: this process's counters, when not multi-process."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from REGISTRY.collect()
+
+
+def counters() -> CollectorRegistry:
+    """The counts to export: every process's of this machine in multi-process mode, else ours."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get(MULTIPROC_ENV):
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
+    else:
+        registry.register(_ThisProcess())
+    return registry
+
+
+def serve_worker_metrics(host: str, port: int) -> None:
+    """A worker on a host of its own: its delivery counts at http://host:port/metrics (a thread)."""
+    start_http_server(port, addr=host, registry=counters())
+    log.info("worker metrics on http://%s:%d/metrics", host, port)

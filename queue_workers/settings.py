@@ -55,6 +55,13 @@ class WorkerSettings(BaseSettings):
         ge=1,
         description="How often a worker cleans RQ's registries: requeues the jobs of a worker that died",
     )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="A worker on a host of its own serves its metrics (GET /metrics) on this port; unset: none",
+    )
+    worker_metrics_host: str = Field(default="127.0.0.1", description="Address the worker's metrics port binds to")
     forward_max_age_s: int = Field(
         default=24 * 3600,
         ge=60,

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, Retry
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
@@ -21,6 +23,7 @@ from queue_workers.ticket_store import TicketStore
 from tests.conftest import TICKET_CORE_SECRET
 from tests.event_factory import make_event
 from tests.fake_ticket_core import Answer, FakeTicketCore
+from tests.redis_process import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +127,45 @@ async def test_plain_rq_worker_builds_the_context_from_the_environment(
     finally:
         store.close()
     assert FailedJobRegistry(FORWARD_QUEUE, connection=redis_client, serializer=JSONSerializer).count == 0
+
+
+async def test_a_worker_on_its_own_host_serves_its_delivery_metrics(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis, ticket_core: FakeTicketCore
+) -> None:
+    port = free_port()
+    _enqueue(redis_client, 1)
+    ticket_core.answer(Answer(status=503), Answer(status=201))  # one transient failure, then taken
+    env = _env(
+        tmp_path,
+        redis_url,
+        HOTLINE_TICKET_CORE_URL=ticket_core.url,
+        HOTLINE_TICKET_CORE_SECRET=TICKET_CORE_SECRET,
+        HOTLINE_WORKER_METRICS_PORT=str(port),
+    )
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "worker", cwd=tmp_path, env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        text = ""
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+                        text = await response.text()
+                except aiohttp.ClientError:
+                    text = ""
+                if 'hotline_forward_seconds_count{outcome="delivered",receiver="ticket_core"} 1.0' in text:
+                    break
+                await asyncio.sleep(0.1)
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+        delivered = ("hotline_forward_seconds_count", (("outcome", "delivered"), ("receiver", "ticket_core")))
+        failed = ("hotline_forward_failures_total", (("kind", "transient"), ("receiver", "ticket_core")))
+        assert samples.get(delivered) == 1
+        assert samples.get(failed) == 1
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(worker.wait(), 30)
