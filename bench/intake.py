@@ -40,8 +40,8 @@ from rq.serializers import JSONSerializer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from channels.app import app_signature  # noqa: E402
 from queue_workers.settings import FORWARD_QUEUE  # noqa: E402
+from tests.conftest import signed_headers  # noqa: E402
 from tests.redis_process import free_port  # noqa: E402
 from tests.wechat_samples import AES_KEY, APP_ID, APP_SECRET, TOKEN, WeChatServer, message_xml  # noqa: E402
 
@@ -79,17 +79,7 @@ def app_requests(count: int, *, offset: int = 0, prefix: str = "") -> Iterator[b
         body = json.dumps(
             {"request_id": str(uuid.uuid4()), "user_id": f"u{n}", "text": _text(n)}, ensure_ascii=False
         ).encode()
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(12)
-        signature = app_signature(
-            APP_SECRET_KEY, timestamp=timestamp, nonce=nonce, method="POST", path=APP_PATH, body=body
-        )
-        headers = {
-            "Content-Type": "application/json",
-            "X-Hotline-Key": APP_KEY,
-            "X-Hotline-Timestamp": timestamp,
-            "X-Hotline-Nonce": nonce,
-            "X-Hotline-Signature": signature,
-        }
+        headers = signed_headers(body, path=APP_PATH, key_id=APP_KEY, secret=APP_SECRET_KEY)
         yield _raw("POST", prefix + APP_PATH, headers, body)
 
 

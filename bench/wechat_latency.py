@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from intake import APP_KEY, APP_SECRET_KEY, REDIS_URL, _gateway
 
-from channels.app import app_signature
+from tests.conftest import signed_headers
 from tests.wechat_samples import WeChatServer, message_xml
 
 
@@ -64,16 +64,7 @@ def app_request(base: str) -> Request:
             {"request_id": str(uuid.uuid4()), "user_id": f"u{n}", "text": f"公交车B{n}路到站不停，车牌粤A{n:05d}"},
             ensure_ascii=False,
         ).encode()
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(12)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Hotline-Key": APP_KEY,
-            "X-Hotline-Timestamp": timestamp,
-            "X-Hotline-Nonce": nonce,
-            "X-Hotline-Signature": app_signature(
-                APP_SECRET_KEY, timestamp=timestamp, nonce=nonce, method="POST", path="/api/v1/app/messages", body=body
-            ),
-        }
+        headers = signed_headers(body, key_id=APP_KEY, secret=APP_SECRET_KEY)
         async with session.post(f"{base}/api/v1/app/messages", data=body, headers=headers) as response:
             await response.read()
             return response.status

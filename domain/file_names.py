@@ -79,15 +79,20 @@ def unsafe_name(name: str) -> str | None:
     if _HIDDEN.search(name):
         return "control or text-direction characters"
     if is_executable_name(name):
-        return f"file type {PurePosixPath(name.strip().rstrip('.').lower()).suffix} is not accepted"
+        return f"file type {_opened_as(name)} is not accepted"
     if PurePosixPath(name).stem.split(".")[0].strip().upper() in _RESERVED_STEMS:
         return "a name Windows reserves"
     return None
 
 
 def is_executable_name(name: str) -> bool:
-    # Windows drops trailing dots and spaces: `run.exe. ` opens as `run.exe`.
-    return PurePosixPath(name.strip().rstrip(". ").lower()).suffix in EXECUTABLE_SUFFIXES
+    return _opened_as(name) in EXECUTABLE_SUFFIXES
+
+
+def _opened_as(name: str) -> str:
+    """The extension a system opens `name` by: Windows drops trailing dots and spaces
+    (`run.exe. ` opens as `run.exe`)."""
+    return PurePosixPath(name.strip().rstrip(". ").lower()).suffix
 
 
 def is_executable_mime(mime: str) -> bool:

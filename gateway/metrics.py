@@ -27,6 +27,8 @@ from queue_workers.settings import FORWARD_QUEUE, REPLY_QUEUE
 
 log = logging.getLogger(__name__)
 
+QUEUES = (FORWARD_QUEUE, REPLY_QUEUE)
+
 
 class SpoolCollector(Collector):
     def __init__(self, spool: Spool) -> None:
@@ -81,9 +83,6 @@ class KnowledgeBaseCollector(Collector):
         loaded = self._kb.loaded
         if loaded is not None and loaded.version is not None:
             yield GaugeMetricFamily("hotline_kb_version", "Knowledge-base version answered from", value=loaded.version)
-
-
-QUEUES = (FORWARD_QUEUE, REPLY_QUEUE)
 
 
 def build_registry(spool: Spool, connection: redis.Redis, kb: LiveKnowledgeBase) -> CollectorRegistry:

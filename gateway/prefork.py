@@ -59,9 +59,6 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def pids(self) -> list[int]:
-        return [child.process.pid for child in self._children if child.process is not None]
-
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
 

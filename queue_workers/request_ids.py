@@ -20,10 +20,6 @@ class RequestInfo:
 _current: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("hotline_request", default=None)
 
 
-def current() -> RequestInfo | None:
-    return _current.get()
-
-
 def current_request_id() -> str | None:
     info = _current.get()
     return info.request_id if info is not None else None

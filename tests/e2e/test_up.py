@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from channels.app import app_signature
+from tests.conftest import signed_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -45,22 +44,8 @@ def _wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 30) 
 
 def _signed_post(base: str, secret: str, body: dict[str, Any]) -> httpx.Response:
     raw = json.dumps(body, ensure_ascii=False).encode()
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(12)
-    signature = app_signature(
-        secret, timestamp=timestamp, nonce=nonce, method="POST", path="/api/v1/app/messages", body=raw
-    )
-    return httpx.post(
-        f"{base}/api/v1/app/messages",
-        content=raw,
-        headers={
-            "Content-Type": "application/json",
-            "X-Hotline-Key": "local",
-            "X-Hotline-Timestamp": timestamp,
-            "X-Hotline-Nonce": nonce,
-            "X-Hotline-Signature": signature,
-        },
-        timeout=10,
-    )
+    headers = signed_headers(raw, key_id="local", secret=secret)
+    return httpx.post(f"{base}/api/v1/app/messages", content=raw, headers=headers, timeout=10)
 
 
 def test_up_takes_a_message_to_the_local_store_and_stops_cleanly(tmp_path: Path) -> None:

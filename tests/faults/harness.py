@@ -32,8 +32,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from channels.app import app_signature
-from tests.conftest import APP_KEY_ID, APP_SECRET, TICKET_CORE_SECRET, WECHAT_APP_ID, WECHAT_APP_SECRET
+from tests.conftest import (
+    APP_KEY_ID,
+    APP_SECRET,
+    TICKET_CORE_SECRET,
+    WECHAT_APP_ID,
+    WECHAT_APP_SECRET,
+    signed_headers,
+)
 from tests.fake_ticket_core import FakeTicketCore
 from tests.hotline12345_support import TOKEN as TOKEN_12345
 from tests.hotline12345_support import order
@@ -237,16 +243,7 @@ async def _app(session: aiohttp.ClientSession, base: str, marker: str, n: int) -
     body = json.dumps(
         {"request_id": marker, "user_id": f"u-{n}", "text": _complaint(marker, n)}, ensure_ascii=False
     ).encode()
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(12)  # an app signs every attempt anew
-    headers = {
-        "Content-Type": "application/json",
-        "X-Hotline-Key": APP_KEY_ID,
-        "X-Hotline-Timestamp": timestamp,
-        "X-Hotline-Nonce": nonce,
-        "X-Hotline-Signature": app_signature(
-            APP_SECRET, timestamp=timestamp, nonce=nonce, method="POST", path=APP_PATH, body=body
-        ),
-    }
+    headers = signed_headers(body, path=APP_PATH)  # an app signs every attempt anew: a fresh nonce
     async with session.post(base + APP_PATH, data=body, headers=headers) as response:
         return response.status, response.status == 200 and bool((await response.json())["ticket_no"])
 
