@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from gateway import dlq_commands
 from gateway.embedded_redis import EmbeddedRedis
 from gateway.kb import commands as kb_commands
 from gateway.logs import configure_logging
+from gateway.memory import release_free_memory
 from gateway.policy import commands as policy_commands
 from gateway.policy.calendar import CalendarFileError
 from gateway.settings import Settings
@@ -228,18 +229,27 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
         "HOTLINE_REDIS_URL": str(settings.redis_url),
         "HOTLINE_DATA_DIR": str(settings.data_dir),
     }
-    # Own sessions: a Ctrl-C in the terminal must not reach the workers twice (RQ turns a second
-    # signal into a cold shutdown that abandons the running job); we send exactly one SIGTERM.
-    workers = [
-        subprocess.Popen(  # noqa: S603 — our own interpreter and module
-            [sys.executable, "-m", "gateway.cli", "worker", "--name", f"up-{os.getpid()}-{n}"],
-            env=env,
-            start_new_session=True,
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def start_workers() -> None:
+        # Once the server listens: started beside it, the workers' imports took the cores the
+        # server's start needed (on 2 cores, /readyz came ~0.8 s later); jobs wait in Redis meanwhile.
+        # Own sessions: a Ctrl-C in the terminal must not reach the workers twice (RQ turns a
+        # second signal into a cold shutdown that abandons the running job); we send one SIGTERM.
+        workers.extend(
+            subprocess.Popen(  # noqa: S603 — our own interpreter and module
+                [sys.executable, "-m", "gateway.cli", "worker", "--name", f"up-{os.getpid()}-{n}"],
+                env=env,
+                start_new_session=True,
+            )
+            for n in range(max(1, args.workers))
         )
-        for n in range(max(1, args.workers))
-    ]
+
+    count = max(1, args.workers)
     try:
-        _run_server(_serve(settings, banner=_banner(settings, len(workers), embedded is not None, started)))
+        _run_server(
+            _serve(settings, _banner(settings, count, embedded is not None, started), on_listening=start_workers)
+        )
     finally:
         _stop_workers(workers, settings.shutdown_grace_s)
         if embedded is not None:
@@ -304,9 +314,12 @@ def _run_server(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-async def _serve(settings: Settings, banner: Any, *, reuse_port: bool = False) -> None:
+async def _serve(
+    settings: Settings, banner: Any, *, reuse_port: bool = False, on_listening: Callable[[], None] | None = None
+) -> None:
     """`banner`: the line printed once listening (None: the default; False: nothing, a process of
-    `serve --workers N`, which listens on the shared port with SO_REUSEPORT)."""
+    `serve --workers N`, which listens on the shared port with SO_REUSEPORT); `on_listening`: called
+    then too, before the banner."""
     from gateway.app import create_app
 
     runner = server_runner(create_app(settings), settings)
@@ -316,9 +329,12 @@ async def _serve(settings: Settings, banner: Any, *, reuse_port: bool = False) -
     # walking them (the p99 of docs/benchmarks.md).
     gc.collect()
     gc.freeze()
+    release_free_memory()  # what loading them allocated and freed (docs/benchmarks.md, memory)
     try:
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
+        if on_listening is not None:
+            on_listening()
         if banner is not False:
             print(banner() if banner else f"hotline-gateway serve on {settings.base_url}", flush=True)
         stop = asyncio.Event()

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -85,22 +87,29 @@ class Match:
 
 
 class _Field:
-    """One BM25 index and what normalising needs: idf per token, self-scores of the documents."""
+    """One BM25 index and what normalising needs: idf per token, self-scores of the documents.
 
-    def __init__(self, documents: list[list[str]]) -> None:
-        import bm25s
+    Built from token ids (`_Vocabulary`), not from lists of strings: a 5,000-article KB has ~40,000
+    phrasings of ~40 character grams each, and a string object per gram cost ~150 MB at the peak
+    of a build, where an id is one shared pointer."""
 
+    def __init__(self, documents: list[array[int]], vocabulary: dict[str, int]) -> None:
+        bm25s = _import_bm25s()
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself: one line per index
-        documents = [doc or [_EMPTY] for doc in documents]
-        self._bm25: Any = bm25s.BM25(k1=K1, b=B, method="lucene")
-        self._bm25.index(documents, show_progress=False)
-        self._vocab: dict[str, int] = dict(self._bm25.vocab_dict)
+        empty = vocabulary.setdefault(_EMPTY, len(vocabulary))
+        documents = [doc or array("i", [empty]) for doc in documents]
+        self._bm25: Any = bm25s.BM25(k1=K1, b=B, method="lucene", csc_backend="numpy")
+        self._bm25.index((documents, vocabulary), show_progress=False)
+        self._vocab = vocabulary
         total = len(documents)
-        frequencies = Counter(token for doc in documents for token in set(doc))
-        self._idf = {token: _idf(total, count) for token, count in frequencies.items()}
+        frequencies: Counter[int] = Counter()
+        for doc in documents:
+            frequencies.update(set(doc))
+        by_id = {token: _idf(total, count) for token, count in frequencies.items()}
+        self._idf = {token: by_id[token_id] for token, token_id in vocabulary.items() if token_id in by_id}
         self._unseen_idf = _idf(total, 0)
         self._avg_len = sum(len(doc) for doc in documents) / total
-        doc_self = [_self_score(Counter(doc), self._idf, len(doc) / self._avg_len) for doc in documents]
+        doc_self = [_self_score(Counter(doc), by_id, len(doc) / self._avg_len) for doc in documents]
         self._doc_self: FloatArray = np.maximum(np.asarray(doc_self, dtype=np.float32), np.float32(1e-6))
 
     @property
@@ -130,7 +139,22 @@ class _Field:
         return mixed
 
 
-def _self_score(counts: Counter[str], idf: dict[str, float], relative_len: float) -> float:
+def _import_bm25s() -> Any:
+    """bm25s, without SciPy: bm25s imports `scipy.sparse` whenever it is installed (it is, for the
+    policy model's training), which costs every gateway process ~11 MB for a sparse matrix bm25s
+    builds as well with numpy (`csc_backend="numpy"`, the same index)."""
+    hide = "scipy" not in sys.modules
+    if hide:
+        sys.modules["scipy"] = None  # type: ignore[assignment]
+    try:
+        import bm25s
+    finally:
+        if hide:
+            del sys.modules["scipy"]
+    return bm25s
+
+
+def _self_score(counts: Counter[int], idf: dict[int, float], relative_len: float) -> float:
     """A document's BM25 score against itself (Lucene: idf · tf / (tf + k1 · length norm))."""
     norm = 1 - B + B * relative_len
     return sum(idf[token] * tf / (tf + K1 * norm) for token, tf in counts.items())
@@ -172,8 +196,10 @@ class Retriever:
         if not entries:
             raise ValueError("a knowledge base needs at least one entry")
         analyzer = analyzer or get_analyzer()
-        word_docs: list[list[str]] = []
-        char_docs: list[list[str]] = []
+        word_vocabulary: dict[str, int] = {}
+        char_vocabulary: dict[str, int] = {}
+        word_docs: list[array[int]] = []
+        char_docs: list[array[int]] = []
         starts: list[int] = []
         topics: dict[str, list[int]] = {}
         for number, entry in enumerate(entries):
@@ -181,8 +207,8 @@ class Retriever:
             counts: Counter[str] = Counter()
             for phrasing in entry.phrasings:
                 analysis = analyzer.analyze(phrasing)
-                word_docs.append(list(analysis.words))
-                char_docs.append(list(analysis.chars))
+                word_docs.append(_ids(analysis.words, word_vocabulary))
+                char_docs.append(_ids(analysis.chars, char_vocabulary))
                 counts.update(TOPICS.intersection(analysis.words))
             for topic, count in counts.items():
                 if 2 * count >= len(entry.phrasings):
@@ -190,8 +216,8 @@ class Retriever:
         return cls(
             list(entries),
             analyzer,
-            _Field(word_docs),
-            _Field(char_docs),
+            _Field(word_docs, word_vocabulary),
+            _Field(char_docs, char_vocabulary),
             np.asarray(starts, dtype=np.intp),
             len(word_docs),
             DEFAULT_THRESHOLD if threshold is None else threshold,
@@ -255,6 +281,11 @@ class Retriever:
             other = self._has_topic & ~np.logical_or.reduce(asked)
             pooled[other] *= np.float32(OTHER_TOPIC)
         return pooled
+
+
+def _ids(tokens: Sequence[str], vocabulary: dict[str, int]) -> array[int]:
+    """`tokens` as ids, each new token given the next id (4 bytes each: a list would take 8)."""
+    return array("i", [vocabulary.setdefault(token, len(vocabulary)) for token in tokens])
 
 
 def _topic_masks(topics: dict[str, list[int]], size: int) -> dict[str, npt.NDArray[np.bool_]]:

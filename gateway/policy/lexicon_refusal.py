@@ -139,11 +139,11 @@ _RAILWAY_WORDS = words(
     r"(?<![a-z0-9])[gdkzt]\d{1,4}次 (?<![a-z0-9])[gdkzct]\d{1,4}\s*(?=晚点|列车|车次|第\s*\d+\s*(?:节|号)?车厢|\d+\s*(?:节|号)?车厢)"
 )
 # A railway station is named after its city (广州南站, 北京西站, 乌鲁木齐站): the cities of jionlp's
-# administrative divisions, each with an optional direction (a bus or metro stop is 人民路站).
-_CITIES = city_names()
-_RAILWAY_STATIONS = tuple(rf"{city}(?:[东西南北]|虹桥)?站(?![台牌点长务])" for city in _CITIES) + tuple(
-    rf"{city}[东西南北](?:站)?(?:到|至|开往)" for city in _CITIES
-)
+# administrative divisions, each with an optional direction (a bus or metro stop is 人民路站). The
+# cities are one group in each alternative, not an alternative each: 348 copies of the suffix took
+# ~0.2 s of every start to compile; the prefilter reads the group's names as the literals.
+_CITY = "(?:" + "|".join(city_names()) + ")"
+_RAILWAY_STATIONS = (rf"{_CITY}(?:[东西南北]|虹桥)?站(?![台牌点长务])", rf"{_CITY}[东西南北](?:站)?(?:到|至|开往)")
 # Flights, airlines, airports' own services.
 _AVIATION_WORDS = words(
     r"12326 航班 飞机 转机 客舱 充电宝.{0,10}(?:带上|登机|上飞机|容量|毫安) 边检 备降 流量控制 选座 廉航 托运(?:的)?(?:宠物|行李|一只|猫|狗) 机票 航空 航司 登机 值机 托运行李 行李额 行李转盘 转盘 等行李 民航 地勤 远机位 廊桥 航站楼 "
@@ -153,7 +153,7 @@ _AVIATION_WORDS = words(
     rf"(?<![a-z0-9{_PROVINCE}]){_AIRLINE_CODE}\d{{3,4}}(?!\d)"
 )
 # A flight is named by where it flies to (深圳飞成都, 重庆飞拉萨的那趟).
-_FLIGHTS_TO = tuple(rf"飞(?:往|到)?{city}" for city in _CITIES)
+_FLIGHTS_TO = (rf"飞(?:往|到)?{_CITY}",)
 # Read in this order, the first that fits wins: a courier's tricycle running a red light is 122's.
 REDIRECT: dict[RedirectTarget, re.Pattern[str]] = {
     RedirectTarget.RAILWAY: either(*_RAILWAY_STATIONS, *alternatives(_RAILWAY_WORDS)),
