@@ -3,6 +3,8 @@ article; what the KB does not cover gets no answer; the threshold is the line be
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,17 @@ def test_an_article_about_another_means_of_transport_is_demoted(monkeypatch: pyt
     # A question that names no means of transport, or the article's own, demotes nothing.
     assert scores("扣了两次钱怎么办", 1.0) == scores("扣了两次钱怎么办", 0.85)
     assert scores("ETC扣了两次钱", 1.0)["etc"] == scores("ETC扣了两次钱", 0.85)["etc"]
+
+
+def test_a_gateway_process_builds_its_index_without_scipy() -> None:
+    # SciPy is installed (the policy model's training needs it); a gateway process never loads it.
+    code = (
+        "import sys\n"
+        "from gateway.kb.files import load_entries\n"
+        "from gateway.kb.retriever import Retriever\n"
+        f"retriever = Retriever.build(load_entries({str(SMALL_KB)!r}))\n"
+        "assert retriever.rank('出租车拒载怎么投诉')\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'scipy'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"

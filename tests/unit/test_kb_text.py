@@ -136,3 +136,12 @@ def test_a_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     assert "网约车" in analyzer.analyze("网约车").words
     assert text._build_analyzer(tmp_path) is not None
     assert text.LAST_STARTUP[-1].warm
+
+
+def test_jiebas_rarest_words_are_left_out_and_ours_stay(analyzer: Analyzer) -> None:
+    # 一头雾水 has a frequency of 3 in jieba's dictionary: it falls apart into words it holds.
+    assert analyzer.segment("一头雾水") == ["一头", "雾水"]
+    # Rarity is what jieba's full dictionary would give such a word: rarest.
+    assert analyzer.rarity("一头雾水") == 1.0
+    # Our transport words are kept whatever jieba thinks of them.
+    assert analyzer.segment("从业资格证网约车") == ["从业资格证", "网约车"]
