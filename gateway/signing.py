@@ -5,23 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
+
+from gateway.local_files import read_or_create
 
 
 def load_or_create_secret(path: Path) -> bytes:
     """The key in `path`, created (0600) on first use so one machine's processes share it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as out:
-        key = secrets.token_hex(32).encode()
-        out.write(key)
-        out.flush()
-        os.fsync(out.fileno())
+    key = read_or_create(path, lambda: secrets.token_hex(32).encode(), mode=0o600).strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it (a new key is made) or set HOTLINE_SECRET_KEY")
     return key
 
 

@@ -28,7 +28,6 @@ import base64
 import contextlib
 import json
 import logging
-import os
 import secrets
 import sqlite3
 import threading
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.enqueue import BatchingEnqueuer, EnqueueFailed, JobSpec, KeyWrite, ListPush, Writes
+from gateway.local_files import read_or_create
 from queue_workers.sqlite_tx import immediate
 
 log = logging.getLogger(__name__)
@@ -202,16 +202,8 @@ class Spool:
 
 def node_id_of(data_dir: Path) -> str:
     """This machine's 4-digit spool node id: drawn once, kept in the data dir (`node_id`)."""
-    path = data_dir / "node_id"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return path.read_text().strip()
-    node_id = f"{secrets.randbelow(10_000):04d}"
-    with os.fdopen(fd, "w") as out:
-        out.write(node_id)
-    return node_id
+    content = read_or_create(data_dir / "node_id", lambda: f"{secrets.randbelow(10_000):04d}".encode(), mode=0o644)
+    return content.decode().strip()
 
 
 class SpoolReplayer:
