@@ -34,9 +34,11 @@ def free_port() -> int:
 
 
 class RedisProcess:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        """`args`: more of redis-server's options (`--replicaof`, …)."""
         self.data_dir = data_dir
         self.port = free_port()
+        self._args = args
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,6 +56,7 @@ class RedisProcess:
                 "--save", "",
                 "--appendonly", "yes",
                 "--appendfsync", "always",
+                *self._args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

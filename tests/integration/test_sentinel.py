@@ -92,3 +92,79 @@ async def test_a_submission_goes_through_the_master_the_sentinel_names(
     finally:
         store.close()
     assert queued_events(master) == []
+
+
+def _replica_caught_up(master: redis.Redis, replica: redis.Redis) -> bool:
+    offset = int(master.info("replication")["master_repl_offset"])
+    return int(replica.info("replication").get("slave_repl_offset", -1)) >= offset
+
+
+def _known_replica(watcher: redis.Redis, port: int) -> bool:
+    replicas = watcher.sentinel_slaves(MASTER)
+    return any(int(r["port"]) == port and not r["is_disconnected"] and not r["is_sdown"] for r in replicas)
+
+
+async def test_a_failover_loses_and_doubles_nothing_acknowledged(
+    make_settings: Any, start_gateway: Any, own_redis: RedisProcess, sentinel: str, tmp_path: Path
+) -> None:
+    """The master is SIGKILLed mid-load; the sentinel promotes its replica. Submissions during the
+    gap are answered from the spool and replayed into the new master; the gateway's and the
+    worker's connections find it through the sentinel; every acknowledged ticket is delivered once.
+    (What the master acknowledged and had not yet sent to its replica is what asynchronous
+    replication can lose; docs/deploy.md says so. The test lets the replica catch up first.)"""
+    replica = RedisProcess(tmp_path / "replica", "--replicaof", "127.0.0.1", str(own_redis.port))
+    replica.start()
+    master_client = redis.Redis.from_url(own_redis.url)
+    replica_client = redis.Redis.from_url(replica.url)
+    sentinel_host, sentinel_port = sentinel.split(":")
+    watcher = redis.Redis(host=sentinel_host, port=int(sentinel_port))
+    try:
+        settings = make_settings(redis_url=None, redis_sentinels=[sentinel], redis_sentinel_master=MASTER)
+        client = await start_gateway(settings)
+        acknowledged: list[str] = []
+
+        async def submit(count: int, phase: str) -> None:
+            for n in range(count):
+                text = f"出租车粤A{len(acknowledged):05d}拒载，今天上午9点在广州南站。{phase}"
+                body = app_message(text, f"u-{phase}-{n}")
+                response = await client.post("/api/v1/app/messages", data=body, headers=signed_headers(body))
+                assert response.status == 200, await response.text()
+                acknowledged.append((await response.json())["ticket_no"])
+
+        await submit(20, "before")
+        deadline = time.monotonic() + 30  # the sentinel learns of replicas from the master's INFO, every 10 s
+        while not _replica_caught_up(master_client, replica_client) or not _known_replica(watcher, replica.port):
+            assert time.monotonic() < deadline, "the replica did not catch up, or the sentinel does not know it"
+            await asyncio.sleep(0.1)
+
+        own_redis.kill()
+        await submit(20, "gap")  # the old master is gone, the new one not yet named: the spool
+        spooled = (await (await client.get("/readyz")).json())["spool"]["depth"]
+        assert spooled > 0
+        deadline = time.monotonic() + 30
+        while watcher.sentinel_get_master_addr_by_name(MASTER)[1] != replica.port:
+            assert time.monotonic() < deadline, "the sentinel did not fail over"
+            await asyncio.sleep(0.1)
+        await submit(20, "after")
+
+        deadline = time.monotonic() + 30  # the spool replays into the new master
+        while (await (await client.get("/readyz")).json())["spool"]["depth"]:
+            assert time.monotonic() < deadline, "the spool did not drain into the new master"
+            await asyncio.sleep(0.2)
+        await asyncio.to_thread(run_worker, settings, burst=True, with_scheduler=False)
+
+        assert len(acknowledged) == len(set(acknowledged)) == 60
+        store = TicketStore(settings.ticket_store_path)
+        try:
+            missing = [ticket_no for ticket_no in acknowledged if store.get(ticket_no) is None]
+            stored = store.count()
+        finally:
+            store.close()
+        assert missing == []
+        assert stored == 60
+        assert queued_events(replica_client) == []
+    finally:
+        watcher.close()
+        master_client.close()
+        replica_client.close()
+        replica.stop()
