@@ -230,6 +230,7 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
         "HOTLINE_DATA_DIR": str(settings.data_dir),
     }
     workers: list[subprocess.Popen[bytes]] = []
+    count = max(1, args.workers)
 
     def start_workers() -> None:
         # Once the server listens: started beside it, the workers' imports took the cores the
@@ -242,10 +243,9 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
                 env=env,
                 start_new_session=True,
             )
-            for n in range(max(1, args.workers))
+            for n in range(count)
         )
 
-    count = max(1, args.workers)
     try:
         _run_server(
             _serve(settings, _banner(settings, count, embedded is not None, started), on_listening=start_workers)

@@ -36,13 +36,14 @@ def read_or_create(path: Path, make: Callable[[], bytes], *, mode: int) -> bytes
             os.link(temporary, path)
         except FileExistsError:
             return path.read_bytes()  # another process was first: its content, whole
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return content
     finally:
         os.unlink(temporary)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a new name in `directory` durable (the file's own fsync does not cover its entry)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

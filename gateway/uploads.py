@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from channels.webform_model import DEFAULT_PHOTO_MAX_BYTES, ImageMime, sniff_image
 from domain.file_names import IMAGE_EXTENSIONS
+from gateway.local_files import fsync_directory
 from gateway.signing import Signer
 
 EXTENSIONS: dict[ImageMime, str] = {mime: IMAGE_EXTENSIONS[mime][0].lstrip(".") for mime in get_args(ImageMime)}
@@ -92,7 +93,7 @@ class UploadStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return StoredUpload(upload_id=upload_id, size=len(data), mime=mime)
 
     def signed_url(self, upload_id: str, *, now: float) -> str:
@@ -117,11 +118,3 @@ class UploadStore:
         if not path.is_file():
             return None
         return path, MIME_BY_EXTENSION[upload_id.rsplit(".", 1)[1]]
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -92,7 +92,7 @@ class Match:
 class _Field:
     """One BM25 index and what normalising needs: idf per token, self-scores of the documents.
 
-    Built from token ids (`_Vocabulary`), not from lists of strings: a 5,000-article KB has ~40,000
+    Built from token ids (`_ids`), not from lists of strings: a 5,000-article KB has ~40,000
     phrasings of ~40 character grams each, and a string object per gram cost ~150 MB at the peak
     of a build, where an id is one shared pointer."""
 

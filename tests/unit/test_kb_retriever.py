@@ -141,3 +141,15 @@ def test_a_gateway_process_builds_its_index_without_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_large_kbs_sparse_index_scores_as_a_small_kbs_dense_one(
+    entries: list[KbEntry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dense = Retriever.build(entries)
+    monkeypatch.setattr(retriever_module, "DENSE_MAX_CELLS", 0)  # as for a KB of thousands of articles
+    sparse = Retriever.build(entries)
+    assert dense._words._dense is not None
+    assert sparse._words._dense is None
+    for question in ("出租车拒载怎么投诉", "网约车绕路多收钱", "公交卡丢了怎么办", "高速ETC扣了两次费", "天气怎么样"):
+        assert [(m.kb_id, m.score) for m in dense.rank(question)] == [(m.kb_id, m.score) for m in sparse.rank(question)]

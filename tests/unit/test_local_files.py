@@ -5,7 +5,6 @@ spool node id, and could have with an empty signing key)."""
 from __future__ import annotations
 
 import stat
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,22 +13,17 @@ import pytest
 from gateway.local_files import read_or_create
 from gateway.signing import load_or_create_secret
 from gateway.spool import node_id_of
+from tests.concurrency import run_together
 
 
 def _race(count: int, read: Callable[[int], bytes | str]) -> list[bytes | str]:
-    """`count` threads released together, each calling `read(its number)`."""
-    barrier = threading.Barrier(count)
+    """`read(0)` … `read(count - 1)` on threads released together; what each returned."""
     results: list[bytes | str] = [b""] * count
 
-    def run(number: int) -> None:
-        barrier.wait()
+    def step(number: int) -> None:
         results[number] = read(number)
 
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_together(count, step) == []
     return results
 
 
