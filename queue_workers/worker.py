@@ -10,7 +10,10 @@ counts as a failed attempt, retried while it has retries left (the core dedupes 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import threading
 import time
 from datetime import datetime
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 RECONNECT_DELAYS_S = (1, 1, 2, 5, 10)
 ORPHAN_GRACE_S = 120.0
 ORPHAN_SWEEP_LOCK = "hotline:lock:orphan-sweep"
+# How long a stopping worker waits for its scheduler process before killing it.
+SCHEDULER_STOP_S = 5.0
 
 
 class ForwardWorker(SimpleWorker):
@@ -53,6 +58,24 @@ class ForwardWorker(SimpleWorker):
         # themselves (第七条).
         kwargs["log_job_description"] = False
         super().__init__(*args, **kwargs)
+
+    def stop_scheduler(self) -> None:
+        """RQ's, bounded. RQ asks its scheduler process to stop (SIGTERM) and then waits for it
+        without a limit; a scheduler forked while another thread of the worker held a lock (the
+        metrics server's, `HOTLINE_WORKER_METRICS_PORT`) can hang, and the worker then never
+        exits on SIGTERM (seen once in CI: a worker still running 30 s after it, taking the next
+        tests' jobs). One that has not stopped within `SCHEDULER_STOP_S` is killed: it holds
+        nothing that can be lost — scheduled jobs stay in Redis, and its lock expires."""
+        process = self.scheduler._process if self.scheduler is not None else None
+        if process is None or not process.pid:
+            return
+        with contextlib.suppress(OSError):  # already gone
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(SCHEDULER_STOP_S)
+        if process.is_alive():
+            log.warning("scheduler process %d did not stop in %.0f s: killed", process.pid, SCHEDULER_STOP_S)
+            process.kill()
+            process.join()
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         # RQ's default job timeout uses SIGALRM, which only the main thread may set; elsewhere (an

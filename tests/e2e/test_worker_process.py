@@ -168,4 +168,9 @@ async def test_a_worker_on_its_own_host_serves_its_delivery_metrics(
         assert samples.get(failed) == 1
     finally:
         worker.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(worker.wait(), 30)
+        try:
+            await asyncio.wait_for(worker.wait(), 30)
+        except TimeoutError:
+            worker.kill()  # not left running to take the next tests' jobs: this test fails alone
+            await worker.wait()
+            raise
