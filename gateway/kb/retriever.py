@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -54,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.kb.model import KbEntry
-from gateway.kb.text import Analysis, Analyzer, get_analyzer
+from gateway.kb.text import Analysis, Analyzer, get_analyzer, without_module
 
 DEFAULT_THRESHOLD = 0.45
 WORD_WEIGHT = 0.6  # the rest: the character field
@@ -171,14 +170,8 @@ def _import_bm25s() -> Any:
     """bm25s, without SciPy: bm25s imports `scipy.sparse` whenever it is installed (it is, for the
     policy model's training), which costs every gateway process ~11 MB for a sparse matrix bm25s
     builds as well with numpy (`csc_backend="numpy"`, the same index)."""
-    hide = "scipy" not in sys.modules
-    if hide:
-        sys.modules["scipy"] = None  # type: ignore[assignment]
-    try:
+    with without_module("scipy"):
         import bm25s
-    finally:
-        if hide:
-            del sys.modules["scipy"]
     return bm25s
 
 

@@ -23,6 +23,7 @@ version, its dictionary file and our word lists, so a restart only reads the cac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -321,20 +322,27 @@ def _build_analyzer(cache_dir: Path) -> Analyzer:
     return Analyzer(tokenizer, synonyms, converter)
 
 
+@contextlib.contextmanager
+def without_module(name: str) -> Iterator[None]:
+    """While inside, `import name` fails (ImportError), unless the module is already loaded: for
+    libraries that import an optional module they need not (see `_import_jieba`)."""
+    hide = name not in sys.modules
+    if hide:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if hide:
+            del sys.modules[name]
+
+
 def _import_jieba() -> Any:
     # jieba 0.42 imports pkg_resources only to open its own data files, and falls back to open()
     # beside its module when that import fails. The import alone costs ~0.1 s of every start (and
     # newer setuptools deprecate it), so it is made to fail while jieba is imported.
-    hide = "pkg_resources" not in sys.modules
-    if hide:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import jieba
-    finally:
-        if hide:
-            del sys.modules["pkg_resources"]
+    with without_module("pkg_resources"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import jieba
     jieba.setLogLevel(logging.WARNING)
     return jieba
 
